@@ -1,0 +1,105 @@
+/**
+ * Defaults of the HPOJob spec. The CRD schema (crds/) carries the same values as OpenAPI `default`s;
+ * a test checks the two agree. `applyDefaults` never mutates its input (the operator never writes a
+ * user's spec, ARCHITECTURE §3): it returns a new, fully resolved spec.
+ */
+import type {
+  Budget,
+  CheckpointSpec,
+  EarlyStoppingSpec,
+  HPOJobSpec,
+  JsonObject,
+  Objective,
+  ObjectiveStrategy,
+  SamplerSpec,
+  TrialTemplate,
+} from './types.js';
+
+export const DEFAULTS = {
+  objectiveStrategy: 'latest' as ObjectiveStrategy,
+  sampler: 'tpe',
+  earlyStopping: 'none',
+  maxTrials: 100,
+  maxFailedTrials: 5,
+  parallelism: 1,
+  retries: 3,
+  checkpointEnabled: true,
+  checkpointKeep: 3,
+} as const;
+
+export type ResolvedObjective = Required<Pick<Objective, 'metric' | 'direction' | 'strategy'>> &
+  Pick<Objective, 'goal'>;
+export type ResolvedBudget = Required<Pick<Budget, 'maxTrials' | 'maxFailedTrials'>> &
+  Pick<Budget, 'maxDuration' | 'maxGpuHours'> & {
+    /** maxDuration parsed to milliseconds. */
+    maxDurationMs?: number;
+  };
+
+export interface ResolvedHPOJobSpec extends Omit<
+  HPOJobSpec,
+  'objective' | 'sampler' | 'earlyStopping' | 'budget' | 'parallelism' | 'seed' | 'trialTemplate'
+> {
+  objective: ResolvedObjective;
+  sampler: Required<SamplerSpec> & { settings: JsonObject };
+  earlyStopping: Required<EarlyStoppingSpec> & { settings: JsonObject };
+  budget: ResolvedBudget;
+  parallelism: number;
+  seed: number;
+  trialTemplate: Required<Pick<TrialTemplate, 'retries' | 'template'>> & {
+    checkpoint: Required<CheckpointSpec>;
+  };
+}
+
+/**
+ * The spec with every default filled in. `fallbackSeed` is used when the spec has no seed (the local
+ * runner draws one and records it; the operator derives one from the job's uid).
+ */
+export function applyDefaults(spec: HPOJobSpec, fallbackSeed: number): ResolvedHPOJobSpec {
+  const budget = spec.budget ?? {};
+  const maxDurationMs = budget.maxDuration !== undefined ? parseDuration(budget.maxDuration) : undefined;
+  return {
+    ...spec,
+    objective: {
+      metric: spec.objective.metric,
+      direction: spec.objective.direction,
+      strategy: spec.objective.strategy ?? DEFAULTS.objectiveStrategy,
+      ...(spec.objective.goal !== undefined ? { goal: spec.objective.goal } : {}),
+    },
+    sampler: { name: spec.sampler?.name ?? DEFAULTS.sampler, settings: spec.sampler?.settings ?? {} },
+    earlyStopping: {
+      name: spec.earlyStopping?.name ?? DEFAULTS.earlyStopping,
+      settings: spec.earlyStopping?.settings ?? {},
+    },
+    budget: {
+      maxTrials: budget.maxTrials ?? DEFAULTS.maxTrials,
+      maxFailedTrials: budget.maxFailedTrials ?? DEFAULTS.maxFailedTrials,
+      ...(budget.maxDuration !== undefined ? { maxDuration: budget.maxDuration } : {}),
+      ...(maxDurationMs !== undefined ? { maxDurationMs } : {}),
+      ...(budget.maxGpuHours !== undefined ? { maxGpuHours: budget.maxGpuHours } : {}),
+    },
+    parallelism: spec.parallelism ?? DEFAULTS.parallelism,
+    seed: spec.seed ?? fallbackSeed,
+    trialTemplate: {
+      retries: spec.trialTemplate.retries ?? DEFAULTS.retries,
+      template: spec.trialTemplate.template,
+      checkpoint: {
+        enabled: spec.trialTemplate.checkpoint?.enabled ?? DEFAULTS.checkpointEnabled,
+        keep: spec.trialTemplate.checkpoint?.keep ?? DEFAULTS.checkpointKeep,
+      },
+    },
+  };
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** Go-style duration pattern, the same one the CRD schema uses. */
+export const DURATION_PATTERN = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
+
+/** Parses `1h30m`, `90s`, `6h`, `250ms` to milliseconds; undefined when malformed. */
+export function parseDuration(text: string): number | undefined {
+  if (!new RegExp(DURATION_PATTERN).test(text)) return undefined;
+  let total = 0;
+  for (const m of text.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g)) {
+    total += Number(m[1]) * DURATION_UNITS[m[2]!]!;
+  }
+  return total;
+}

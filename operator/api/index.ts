@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './pod.js';
+export * from './defaults.js';
