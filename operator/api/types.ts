@@ -195,7 +195,12 @@ export const TRIAL_PHASES = [
   'Stopped',
 ] as const;
 export type TrialPhase = (typeof TRIAL_PHASES)[number];
-export const TERMINAL_TRIAL_PHASES: readonly TrialPhase[] = ['Succeeded', 'Failed', 'EarlyStopped', 'Stopped'];
+export const TERMINAL_TRIAL_PHASES: readonly TrialPhase[] = [
+  'Succeeded',
+  'Failed',
+  'EarlyStopped',
+  'Stopped',
+];
 
 export interface TrialSpec {
   hpoJob: string;

@@ -66,5 +66,7 @@ export type SettingsValidator = (settings: JsonObject) => void;
 export interface SamplerFactory {
   readonly name: string;
   readonly validateSettings: SettingsValidator;
+  /** Checks that the sampler can serve this space (e.g. grid needs steps on floats). Throws InvalidSettings. */
+  readonly validateSpace?: (space: Space) => void;
   create(): Sampler;
 }

@@ -87,7 +87,7 @@ export class Space {
 
 /** Values a numeric parameter takes on a grid, or undefined when it is continuous (float without step). */
 export function numericGrid(p: NumericParameter): number[] | undefined {
-  const step = p.step ?? (p.type === 'int' ? 1 : undefined);
+  const step = stepOf(p);
   if (step === undefined) return undefined;
   const out: number[] = [];
   const n = Math.floor((p.max - p.min) / step + 1e-9);
@@ -108,9 +108,23 @@ export function encodeValue(p: Parameter, v: ParamValue): number {
     const i = p.values.findIndex((c) => c === v);
     return (i + 0.5) / p.values.length;
   }
-  const lo = toInternal(p, p.min);
-  const hi = toInternal(p, p.max);
+  const [lo, hi] = internalRange(p);
   return (toInternal(p, v as number) - lo) / (hi - lo);
+}
+
+/** The step of an int or stepped parameter; undefined for a continuous float. */
+export function stepOf(p: NumericParameter): number | undefined {
+  return p.step ?? (p.type === 'int' ? 1 : undefined);
+}
+
+/**
+ * The interval sampled uniformly for a numeric parameter (in log space for `log`). Discrete parameters
+ * widen it by half a step on each side so every grid value owns an equal cell (the end values are not
+ * half as likely as the others).
+ */
+export function internalRange(p: NumericParameter): [number, number] {
+  const half = (stepOf(p) ?? 0) / 2;
+  return [toInternal(p, p.min - half), toInternal(p, p.max + half)];
 }
 
 export function decodeValue(p: Parameter, u: number): ParamValue {
@@ -118,15 +132,14 @@ export function decodeValue(p: Parameter, u: number): ParamValue {
   if (p.type === 'categorical') {
     return p.values[Math.min(p.values.length - 1, Math.floor(x * p.values.length))]!;
   }
-  const lo = toInternal(p, p.min);
-  const hi = toInternal(p, p.max);
+  const [lo, hi] = internalRange(p);
   return snapNumeric(p, fromInternal(p, lo + x * (hi - lo)));
 }
 
 /** Rounds to the parameter's int/step grid and clamps into [min, max]. */
 export function snapNumeric(p: NumericParameter, v: number): number {
   let out = v;
-  const step = p.step ?? (p.type === 'int' ? 1 : undefined);
+  const step = stepOf(p);
   if (step !== undefined) {
     const k = Math.round((out - p.min) / step);
     out = p.min + k * step;
@@ -152,9 +165,12 @@ function decimalPlaces(x: number): number {
 
 function valueProblem(p: Parameter, v: ParamValue): string | undefined {
   if (p.type === 'categorical') {
-    return p.values.some((c) => c === v) ? undefined : `${JSON.stringify(v)} is not one of ${JSON.stringify(p.values)}`;
+    return p.values.some((c) => c === v)
+      ? undefined
+      : `${JSON.stringify(v)} is not one of ${JSON.stringify(p.values)}`;
   }
-  if (typeof v !== 'number' || !Number.isFinite(v)) return `must be a finite number, got ${JSON.stringify(v)}`;
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    return `must be a finite number, got ${JSON.stringify(v)}`;
   if (v < p.min || v > p.max) return `${v} is outside [${p.min}, ${p.max}]`;
   if (p.type === 'int' && !Number.isInteger(v)) return `must be an integer, got ${v}`;
   if (p.step !== undefined) {
