@@ -1,3 +1,4 @@
+import type { ParamConfig } from '../../../api/types.js';
 import { Rng } from '../../rng.js';
 import { Space } from '../../space/space.js';
 import { getSamplerFactory } from '../registry.js';
@@ -89,15 +90,13 @@ describe('TPE sampler', () => {
   });
 
   it('follows the direction: maximize moves away from the minimum', () => {
-    const out = tpe
-      .create()
-      .sample(
-        req({
-          direction: 'maximize',
-          settings: { constantLiar: false },
-          indices: Array.from({ length: 20 }, (_, i) => 40 + i),
-        }),
-      );
+    const out = tpe.create().sample(
+      req({
+        direction: 'maximize',
+        settings: { constantLiar: false },
+        indices: Array.from({ length: 20 }, (_, i) => 40 + i),
+      }),
+    );
     expect(out.filter((c) => Math.abs((c['x'] as number) - 3) < 2).length).toBeLessThan(6);
   });
 
@@ -154,18 +153,17 @@ describe('TPE sampler', () => {
     const rng = new Rng(5);
     const observations: Observation[] = Array.from({ length: 30 }, (_, i) => {
       const opt = i % 2 ? 'sgd' : 'adam';
-      const params = opt === 'sgd' ? { opt, momentum: rng.random() } : { opt };
-      const value = opt === 'sgd' ? Math.abs((params.momentum ?? 0) - 0.9) : 1;
+      const momentum = rng.random();
+      const params: ParamConfig = opt === 'sgd' ? { opt, momentum } : { opt };
+      const value = opt === 'sgd' ? Math.abs(momentum - 0.9) : 1;
       return { index: i, params, state: 'complete' as const, value };
     });
-    const out = tpe
-      .create()
-      .sample({
-        ...req({}),
-        space: cond,
-        observations,
-        indices: Array.from({ length: 10 }, (_, i) => 30 + i),
-      });
+    const out = tpe.create().sample({
+      ...req({}),
+      space: cond,
+      observations,
+      indices: Array.from({ length: 10 }, (_, i) => 30 + i),
+    });
     for (const c of out) expect(cond.validate(c)).toEqual([]);
     expect(out.filter((c) => c['opt'] === 'sgd').length).toBeGreaterThanOrEqual(7);
   });

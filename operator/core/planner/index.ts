@@ -1,0 +1,3 @@
+export * from './types.js';
+export { plan, countTrials, gpuSecondsOf } from './plan.js';
+export { bestTrial, trialObjective } from './objective.js';
