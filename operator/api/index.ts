@@ -1,3 +1,6 @@
 export * from './types.js';
 export * from './pod.js';
 export * from './defaults.js';
+export * from './validation.js';
+export * from './manifest.js';
+export * from './conditions.js';

@@ -1,0 +1,63 @@
+/** The `ultron` command line: dispatches to a command and returns its exit code. */
+import { readFileSync } from 'node:fs';
+import { UsageError } from './args.js';
+import { processIo, type Io } from './io.js';
+import { validateCommand } from './validate.js';
+
+const USAGE = `usage: ultron <command> [flags]
+
+commands:
+  run FILE       run an HPOJob on this machine, trials as local processes (ultron run --help)
+  validate FILE...  check HPOJob/Trial manifests; prints every error with its field path
+
+flags:
+  --help, -h     this help
+  --version      the version`;
+
+function version(): string {
+  // operator/cli in sources, dist/operator/cli when built: the package root is two or three levels up.
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
+        name?: string;
+        version: string;
+      };
+      if (pkg.name === 'ultron') return pkg.version;
+    } catch {
+      // try the next candidate
+    }
+  }
+  return 'unknown';
+}
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'validate':
+        return await validateCommand(rest, io);
+      case 'run': {
+        const { runCommand } = await import('./run.js');
+        return await runCommand(rest, io);
+      }
+      case '--version':
+        io.out(version());
+        return 0;
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        io.err(`ultron: unknown command '${command}'\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`ultron ${command}: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}
