@@ -1,0 +1,219 @@
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseManifestText } from '../api/manifest.js';
+import type { HPOJob } from '../api/types.js';
+import { memoryIo } from '../cli/io.js';
+import { runCommand } from '../cli/run.js';
+import { Display } from './display.js';
+import { LocalRun, type RunOptions } from './runner.js';
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), '__fixtures__');
+const baseJob = parseManifestText(readFileSync(join(fixtures, 'job.yaml'), 'utf8'))[0]!.value as HPOJob;
+
+function job(args: string[], spec: Partial<HPOJob['spec']> = {}): HPOJob {
+  const j = structuredClone(baseJob);
+  Object.assign(j.spec, spec);
+  j.spec.trialTemplate.template.spec.containers[0]!.args = args;
+  return j;
+}
+
+function options(
+  j: HPOJob,
+  extra: Partial<RunOptions> = {},
+): RunOptions & { io: ReturnType<typeof memoryIo> } {
+  const io = memoryIo();
+  return {
+    job: j,
+    baseDir: fixtures,
+    seed: 3,
+    outputDir: mkdtempSync(join(tmpdir(), 'ultron-run-')),
+    display: new Display(io, 'plain'),
+    graceMs: 2000,
+    pollMs: 20,
+    io,
+    ...extra,
+  };
+}
+
+const starts = (dir: string, index: number): string[] =>
+  readFileSync(join(dir, String(index), 'starts.log'), 'utf8')
+    .trim()
+    .split('\n');
+
+describe('local runner (real processes)', () => {
+  it('completes a job with the right number of trials and writes results', async () => {
+    const o = options(job(['--steps', '3']));
+    const out = await new LocalRun(o).run();
+    expect(out.phase).toBe('Succeeded');
+    expect(out.results.finishReason).toBe('MaxTrialsReached');
+    expect(out.results.trials.map((t) => t.phase)).toEqual([
+      'Succeeded',
+      'Succeeded',
+      'Succeeded',
+      'Succeeded',
+    ]);
+    const json = JSON.parse(readFileSync(join(o.outputDir, 'results.json'), 'utf8'));
+    expect(json).toMatchObject({
+      job: 'fixture',
+      seed: 3,
+      finishReason: 'MaxTrialsReached',
+      best: { index: expect.any(Number), step: 3 },
+    });
+    const best = Math.min(...json.trials.map((t: { objective: number }) => t.objective));
+    expect(json.best.objective).toBe(best);
+    expect(json.trials[0]).toEqual(
+      expect.objectContaining({
+        index: 0,
+        phase: 'Succeeded',
+        step: 3,
+        retries: 0,
+        metrics: { loss: expect.any(Number) },
+        startTime: expect.any(String),
+        completionTime: expect.any(String),
+      }),
+    );
+    const csv = readFileSync(join(o.outputDir, 'results.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('index,phase,objective,step,x,metric:loss,retries,startTime,completionTime');
+    expect(csv).toHaveLength(5);
+  });
+
+  it('retries a trial that fails twice, then succeeds', async () => {
+    const o = options(job(['--fail-first', '2'], { budget: { maxTrials: 1 } }));
+    const out = await new LocalRun(o).run();
+    expect(out.results.trials[0]).toMatchObject({ phase: 'Succeeded', retries: 2 });
+    expect(starts(o.outputDir, 0)).toHaveLength(3);
+    expect(o.io.stdout.join('\n')).toMatch(/retry 2 of 2/);
+  });
+
+  it('fails a trial that keeps failing, and the job when too many trials fail', async () => {
+    const o = options(
+      job(['--fail-first', '9'], { budget: { maxTrials: 3, maxFailedTrials: 0 }, parallelism: 1 }),
+    );
+    const out = await new LocalRun(o).run();
+    expect(out.phase).toBe('Failed');
+    expect(out.results.finishReason).toBe('TooManyFailedTrials');
+    expect(out.results.trials[0]).toMatchObject({ phase: 'Failed', retries: 2 });
+    expect(out.results.trials[0]!.message).toMatch(/stderr\.log/);
+  });
+
+  it('early-stops bad trials and kills their processes', async () => {
+    const j = job(['--steps', '9', '--sleep', '0.15'], {
+      budget: { maxTrials: 8 },
+      parallelism: 4,
+      earlyStopping: { name: 'asha', settings: { minResource: 1, reductionFactor: 3, maxResource: 9 } },
+    });
+    const o = options(j);
+    const out = await new LocalRun(o).run();
+    const stopped = out.results.trials.filter((t) => t.phase === 'EarlyStopped');
+    expect(stopped.length).toBeGreaterThan(0);
+    for (const t of stopped) {
+      expect(t.step).toBeLessThan(9); // the process was stopped before finishing
+      expect(t.message).toMatch(/rung/);
+    }
+    expect(out.results.trials.some((t) => t.phase === 'Succeeded' && t.step === 9)).toBe(true);
+  });
+
+  it('resumes an interrupted run without re-running finished trials', async () => {
+    const j = job(['--steps', '4', '--sleep', '0.1'], { budget: { maxTrials: 6 }, parallelism: 2 });
+    const controller = new AbortController();
+    const o = options(j, { signal: controller.signal });
+    const first = new LocalRun(o);
+    const timer = setInterval(() => {
+      if (first.state.trials.filter((t) => t.phase === 'Succeeded').length >= 2) controller.abort();
+    }, 10);
+    const out1 = await first.run();
+    clearInterval(timer);
+    expect(out1.phase).toBe('Interrupted');
+    const doneBefore = out1.state.trials.filter((t) => t.phase === 'Succeeded').map((t) => t.index);
+    expect(doneBefore.length).toBeGreaterThanOrEqual(2);
+    expect(existsSync(join(o.outputDir, 'results.json'))).toBe(false);
+
+    expect(() => new LocalRun({ ...o, signal: undefined })).toThrow(/--resume/);
+    const out2 = await new LocalRun({ ...o, signal: undefined, resume: true }).run();
+    expect(out2.phase).toBe('Succeeded');
+    expect(out2.results.trials).toHaveLength(6);
+    for (const i of doneBefore) expect(starts(o.outputDir, i)).toHaveLength(1);
+    expect(out2.results.trials.map((t) => t.index)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('refuses to resume when the spec changed', async () => {
+    const o = options(job(['--steps', '1'], { budget: { maxTrials: 1 } }));
+    await new LocalRun(o).run();
+    expect(
+      () => new LocalRun({ ...o, job: job(['--steps', '2'], { budget: { maxTrials: 1 } }), resume: true }),
+    ).toThrow(/spec changed/);
+  });
+
+  it('counts malformed metric lines without breaking the trial', async () => {
+    const o = options(job(['--malformed'], { budget: { maxTrials: 1 } }));
+    const out = await new LocalRun(o).run();
+    expect(out.results.trials[0]).toMatchObject({ phase: 'Succeeded', step: 3 });
+    expect(out.results.trials[0]!.malformedMetricLines).toBe(6); // two per step
+    expect(o.io.stderr.join('\n')).toMatch(/malformed metric line/);
+  });
+
+  it('resumes a trial killed mid-epoch from its last complete checkpoint', async () => {
+    const o = options(job(['--steps', '4', '--crash-at', '3'], { budget: { maxTrials: 1 } }));
+    const out = await new LocalRun(o).run();
+    expect(out.results.trials[0]).toMatchObject({ phase: 'Succeeded', retries: 1, step: 4 });
+    expect(starts(o.outputDir, 0)).toEqual(['0', '2']); // second start resumed from step 2
+  });
+
+  it('gives the same sequence of configurations for the same seed with parallelism 1', async () => {
+    const run = async (seed: number) =>
+      (
+        await new LocalRun(
+          options(
+            job(['--steps', '1'], {
+              parallelism: 1,
+              sampler: { name: 'tpe', settings: { nStartupTrials: 2 } },
+            }),
+            { seed },
+          ),
+        ).run()
+      ).results.trials.map((t) => t.params);
+    const a = await run(5);
+    expect(await run(5)).toEqual(a);
+    expect(await run(6)).not.toEqual(a);
+  });
+});
+
+describe('ultron run (command)', () => {
+  it('runs --repeat 3 and reports mean ± std of the best', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ultron-repeat-'));
+    const file = join(dir, 'job.yaml');
+    writeFileSync(
+      file,
+      readFileSync(join(fixtures, 'job.yaml'), 'utf8')
+        .replace('command: [python3, trainer.py]', `command: [python3, ${join(fixtures, 'trainer.py')}]`)
+        .replace('["--steps", "3"]', '["--steps", "1"]'),
+    );
+    const io = memoryIo();
+    expect(await runCommand([file, '--repeat', '3', '--quiet', '--output', join(dir, 'out')], io)).toBe(0);
+    const text = io.stdout.join('\n');
+    expect(text).toMatch(/mean ± std +\S+ ± \S+ +trial \S+ ± \S+/);
+    const summary = JSON.parse(readFileSync(join(dir, 'out', 'repeat.json'), 'utf8'));
+    expect(summary.runs.map((r: { seed: number }) => r.seed)).toEqual([3, 4, 5]);
+    const values = summary.runs.map((r: { bestObjective: number }) => r.bestObjective);
+    const mean = values.reduce((s: number, v: number) => s + v, 0) / 3;
+    expect(summary.bestObjective.mean).toBeCloseTo(mean, 12);
+    expect(existsSync(join(dir, 'out', 'seed-4', 'results.json'))).toBe(true);
+  });
+
+  it('rejects an invalid manifest with the field named, and bad flags', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ultron-bad-'));
+    const file = join(dir, 'job.yaml');
+    writeFileSync(
+      file,
+      readFileSync(join(fixtures, 'job.yaml'), 'utf8').replace('parallelism: 2', 'parallelism: 0'),
+    );
+    const io = memoryIo();
+    expect(await runCommand([file], io)).toBe(2);
+    expect(io.stderr).toEqual([`${file}: spec.parallelism: must be >= 1, got 0`]);
+    await expect(runCommand([join(fixtures, 'job.yaml'), '--parallelism', 'x'], memoryIo())).rejects.toThrow(
+      /--parallelism/,
+    );
+  });
+});
