@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing node modules"
-  npm ci --no-audit --no-fund
+  # npm ci rejects this lock file: the registry config here omits other platforms' optional packages (@swc/core-*).
+  npm install --no-audit --no-fund
 fi
 echo "setup: building TypeScript"
 npm run --silent build

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Images of the test bed, built without a Docker engine (docker-archive tars, e2e/images/mkimage.py):
+#   ultron.local/pause   the pod sandbox (a static C program)
+#   ultron.local/python  Debian bookworm minbase + python3 + numpy + the project's Python SDK
+#   ultron.local/ultron  the same base + Node.js 20 + the built project (operator, sampler service, agent)
+# Each is tagged :latest and :<content hash> and rebuilt only when its inputs change.
+# usage: images.sh build | import <containerd-socket>
+source "$(dirname "$0")/lib.sh"
+IMAGES_SRC="$REPO_ROOT/e2e/images"
+mkdir -p "$IMAGE_DIR"
+
+hash_of() { cat "$@" | sha256sum | cut -c1-12; }
+tree_hash() { (cd "$1" && find . -type f \( -name '*.py' -o -name '*.js' -o -name '*.json' -o -name '*.toml' \) -not -path '*/__pycache__/*' | sort | xargs sha256sum) | sha256sum | cut -c1-12; }
+
+build_pause() {
+  local tag; tag=$(hash_of "$IMAGES_SRC/pause/pause.c" "$IMAGES_SRC/mkimage.py")
+  local out="$IMAGE_DIR/pause-$tag.tar"
+  [ -f "$out" ] && { echo "$out"; return; }
+  log "building ultron.local/pause:$tag"
+  local root; root=$(mktemp -d)
+  gcc -static -O2 -o "$root/pause" "$IMAGES_SRC/pause/pause.c"
+  strip "$root/pause"
+  python3 "$IMAGES_SRC/mkimage.py" "$root" "$out" --name ultron.local/pause --tag latest --tag "$tag" --entrypoint '["/pause"]' >&2
+  rm -rf "$root"
+  echo "$out"
+}
+
+# The Debian base shared by the python and ultron images, cached as a folder.
+BASE_PACKAGES="python3,python3-numpy,libstdc++6,ca-certificates"
+base_rootfs() {
+  local key; key=$(echo "$DEBIAN_SUITE $BASE_PACKAGES v1" | sha256sum | cut -c1-12)
+  local dir="$IMAGE_DIR/base-$key"
+  if [ ! -f "$dir/.done" ]; then
+    command -v debootstrap >/dev/null || ensure_debian_packages debootstrap
+    log "debootstrap $DEBIAN_SUITE ($BASE_PACKAGES); ~1 min"
+    rm -rf "$dir" && mkdir -p "$dir"
+    debootstrap --variant=minbase --include="$BASE_PACKAGES" "$DEBIAN_SUITE" "$dir" "${DEBIAN_MIRROR:-http://deb.debian.org/debian}" > "$IMAGE_DIR/debootstrap.log" 2>&1 \
+      || die "debootstrap failed; see $IMAGE_DIR/debootstrap.log"
+    rm -rf "$dir"/usr/share/doc/* "$dir"/usr/share/man/* "$dir"/usr/share/locale/* "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/*
+    touch "$dir/.done"
+  fi
+  echo "$dir"
+}
+
+build_python() {
+  local base; base=$(base_rootfs)
+  local tag; tag=$(echo "$(basename "$base") $(tree_hash "$REPO_ROOT/sdk/python/ultron") $(hash_of "$IMAGES_SRC/mkimage.py")" | sha256sum | cut -c1-12)
+  local out="$IMAGE_DIR/python-$tag.tar"
+  [ -f "$out" ] && { echo "$out"; return; }
+  log "building ultron.local/python:$tag"
+  local root; root=$(mktemp -d)
+  cp -a "$base/." "$root/" && rm -f "$root/.done"
+  mkdir -p "$root/usr/lib/python3/dist-packages" "$root/workspace"
+  cp -r "$REPO_ROOT/sdk/python/ultron" "$root/usr/lib/python3/dist-packages/ultron"
+  find "$root/usr/lib/python3/dist-packages/ultron" -name '__pycache__' -prune -exec rm -rf {} +
+  python3 "$IMAGES_SRC/mkimage.py" "$root" "$out" --name ultron.local/python --tag latest --tag "$tag" --workdir /workspace --env PYTHONUNBUFFERED=1 --cmd '["python3"]' >&2
+  rm -rf "$root"
+  echo "$out"
+}
+
+build_ultron() {
+  local base; base=$(base_rootfs)
+  [ -f "$REPO_ROOT/dist/operator/cli/main.js" ] || (cd "$REPO_ROOT" && npm run --silent build)
+  local tag; tag=$(echo "$(basename "$base") $(tree_hash "$REPO_ROOT/dist") $(hash_of "$REPO_ROOT/package-lock.json" "$(command -v node)" "$IMAGES_SRC/mkimage.py")" | sha256sum | cut -c1-12)
+  local out="$IMAGE_DIR/ultron-$tag.tar"
+  [ -f "$out" ] && { echo "$out"; return; }
+  log "building ultron.local/ultron:$tag"
+  local modules; modules="$IMAGE_DIR/node_modules-$(hash_of "$REPO_ROOT/package-lock.json")"
+  if [ ! -f "$modules/.done" ]; then
+    rm -rf "$modules" && mkdir -p "$modules"
+    cp "$REPO_ROOT/package.json" "$REPO_ROOT/package-lock.json" "$modules/"
+    (cd "$modules" && npm install --omit=dev --ignore-scripts --no-audit --no-fund >/dev/null) || die "npm install --omit=dev failed"
+    touch "$modules/.done"
+  fi
+  local root; root=$(mktemp -d)
+  cp -a "$base/." "$root/" && rm -f "$root/.done"
+  mkdir -p "$root/app" "$root/usr/local/bin"
+  cp "$(command -v node)" "$root/usr/local/bin/node"
+  cp -r "$REPO_ROOT/dist" "$REPO_ROOT/bin" "$REPO_ROOT/package.json" "$root/app/"
+  cp -r "$modules/node_modules" "$root/app/node_modules"
+  python3 "$IMAGES_SRC/mkimage.py" "$root" "$out" --name ultron.local/ultron --tag latest --tag "$tag" --workdir /app --entrypoint '["node", "/app/bin/ultron.js"]' >&2
+  rm -rf "$root"
+  echo "$out"
+}
+
+case "${1:-build}" in
+  build)
+    build_pause >/dev/null
+    build_python >/dev/null
+    build_ultron >/dev/null
+    ;;
+  pause) build_pause ;;
+  import)
+    sock=${2:?usage: images.sh import <containerd-socket>}
+    for img in "$(build_pause)" "$(build_python)" "$(build_ultron)"; do
+      "$BIN_DIR/ctr" -a "$sock" -n k8s.io images import "$img" >/dev/null || die "import of $img failed"
+    done
+    ;;
+  *) die "usage: images.sh build | pause | import <containerd-socket>" ;;
+esac
