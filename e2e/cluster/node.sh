@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# One node of the bed: its own containerd and kubelet in a private mount namespace, its bridge
+# ultron<n> (10.244.<n>.0/24), its cgroup root /ultron-node-<n> and its ports.
+# usage: node.sh start|stop NAME      (stop = node loss: kubelet, containerd and every container die)
+source "$(dirname "$0")/lib.sh"
+action=${1:?usage: node.sh start|stop NAME}
+NODE=${2:?usage: node.sh start|stop NAME}
+N=${NODE#node-}
+D="$BED_DIR/nodes/$NODE"
+CGROUP_ROOT="/ultron-$NODE"
+
+kill_node_processes() {
+  # Containers live in the node's cgroups; shims are named by the node's socket.
+  for sub in /sys/fs/cgroup/*/; do
+    [ -d "$sub$CGROUP_ROOT" ] || continue
+    find "$sub$CGROUP_ROOT" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+  done
+  pkill -KILL -f -- "-address $D/containerd.sock" 2>/dev/null || true
+}
+
+remove_cgroups() {
+  for sub in /sys/fs/cgroup/*/; do
+    [ -d "$sub$CGROUP_ROOT" ] && find "$sub$CGROUP_ROOT" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  done
+}
+
+case "$action" in
+  stop)
+    stop_proc "$NODE-kubelet" 5
+    kill_node_processes
+    stop_proc "$NODE-containerd" 5
+    stop_proc "$NODE" 5
+    kill_node_processes
+    remove_cgroups
+    exit 0
+    ;;
+  start) ;;
+  *) die "usage: node.sh start|stop NAME" ;;
+esac
+
+pid_alive "$NODE-kubelet" && { log "$NODE is already running"; exit 0; }
+mkdir -p "$D"/{containerd,cni,cni-ipam,mnt/var-lib-kubelet,mnt/var-log-containers,mnt/var-log-pods,mnt/run-containerd,mnt/var-lib-cni,mnt/run-netns}
+for sub in /sys/fs/cgroup/*/; do
+  case "$sub" in */unified/) continue ;; esac
+  mkdir -p "$sub$CGROUP_ROOT"
+  if [ -f "${sub}cpuset.cpus" ]; then
+    cat "${sub}cpuset.cpus" > "$sub$CGROUP_ROOT/cpuset.cpus"
+    cat "${sub}cpuset.mems" > "$sub$CGROUP_ROOT/cpuset.mems"
+  fi
+done
+
+cat > "$D/cni/10-ultron.conflist" <<JSON
+{
+  "cniVersion": "1.0.0",
+  "name": "ultron-$NODE",
+  "plugins": [
+    {
+      "type": "bridge", "bridge": "ultron$N", "isGateway": true, "ipMasq": true, "hairpinMode": true,
+      "ipam": {
+        "type": "host-local", "dataDir": "$D/cni-ipam",
+        "ranges": [[{"subnet": "10.244.$N.0/24", "gateway": "10.244.$N.1"}]],
+        "routes": [{"dst": "0.0.0.0/0"}, {"dst": "10.96.0.0/16"}]
+      }
+    },
+    {"type": "portmap", "capabilities": {"portMappings": true}}
+  ]
+}
+JSON
+
+cat > "$D/containerd.toml" <<TOML
+version = 3
+root = "$D/containerd/root"
+state = "$D/containerd/state"
+
+[grpc]
+  address = "$D/containerd.sock"
+
+[ttrpc]
+  address = "$D/containerd.sock.ttrpc"
+
+[plugins]
+  [plugins.'io.containerd.nri.v1.nri']
+    disable = true
+  [plugins.'io.containerd.cri.v1.runtime']
+    # Processes here lack CAP_SYS_RESOURCE: without this every sandbox fails on oom_score_adj.
+    restrict_oom_score_adj = true
+    [plugins.'io.containerd.cri.v1.runtime'.cni]
+      bin_dirs = ['/usr/lib/cni']
+      conf_dir = '$D/cni'
+  [plugins.'io.containerd.cri.v1.images']
+    [plugins.'io.containerd.cri.v1.images'.pinned_images]
+      sandbox = 'ultron.local/pause:latest'
+TOML
+
+TOKEN=$(grep ",system:node:$NODE," "$BED_DIR/pki/tokens.csv" | cut -d, -f1)
+cat > "$D/kubeconfig" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- cluster: {server: https://10.244.1.1:6443, certificate-authority: $BED_DIR/pki/ca.crt}
+  name: bed
+users:
+- name: $NODE
+  user: {token: $TOKEN}
+contexts:
+- context: {cluster: bed, user: $NODE}
+  name: bed
+current-context: bed
+KC
+
+cat > "$D/kubelet.yaml" <<YAML
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+authentication:
+  anonymous: {enabled: true}
+  webhook: {enabled: false}
+authorization: {mode: AlwaysAllow}
+cgroupDriver: cgroupfs
+cgroupRoot: $CGROUP_ROOT
+failCgroupV1: false
+failSwapOn: false
+containerRuntimeEndpoint: unix://$D/containerd.sock
+clusterDNS: [10.244.1.1]
+clusterDomain: cluster.local
+address: 10.244.$N.1
+port: $((10250 + 10 * (N - 1)))
+healthzBindAddress: 127.0.0.1
+healthzPort: $((10248 + 10 * (N - 1)))
+readOnlyPort: 0
+evictionHard: {memory.available: "100Mi", nodefs.available: "1%", imagefs.available: "1%", nodefs.inodesFree: "1%"}
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+serializeImagePulls: false
+nodeStatusUpdateFrequency: 2s
+syncFrequency: 10s
+fileCheckFrequency: 10s
+YAML
+
+log "starting $NODE"
+start_proc "$NODE" unshare -m --propagation private bash "$E2E_CLUSTER_DIR/node-run.sh" "$NODE"
+wait_for "$NODE's containerd" 30 test -S "$D/containerd.sock"
+bash "$E2E_CLUSTER_DIR/images.sh" import "$D/containerd.sock"
+touch "$D/images-imported"
+wait_for "$NODE's kubelet" 30 pid_alive "$NODE-kubelet"

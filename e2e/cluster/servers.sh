@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# NATS (JetStream), Redis and MinIO for the bed: host processes listening on loopback and the bridge
+# gateway only, reachable from pods through selector-less Services in namespace ultron-system.
+# usage: servers.sh up|down
+source "$(dirname "$0")/lib.sh"
+HOST_IP=${ULTRON_BED_HOST_IP:-10.244.1.1}
+S3_USER=ultron
+S3_PASSWORD=ultron-bed-secret
+BUCKET=ultron
+case "${1:-}" in
+  down)
+    for p in minio redis nats; do stop_proc "$p" 5; done
+    exit 0
+    ;;
+  up) ;;
+  *) die "usage: servers.sh up|down" ;;
+esac
+export KUBECONFIG="$BED_DIR/kubeconfig"
+K="$BIN_DIR/kubectl"
+mkdir -p "$BED_DIR/data/nats" "$BED_DIR/data/redis" "$BED_DIR/data/minio"
+
+log "starting NATS (JetStream), Redis and MinIO"
+cat > "$BED_DIR/data/nats.conf" <<CONF
+listen: 0.0.0.0:4222
+http: 127.0.0.1:8222
+jetstream { store_dir: "$BED_DIR/data/nats", max_memory_store: 256MB, max_file_store: 2GB }
+CONF
+start_proc nats "$BIN_DIR/nats-server" -c "$BED_DIR/data/nats.conf"
+start_proc redis redis-server --bind "127.0.0.1 $HOST_IP" --port 6379 --save "" --appendonly no \
+  --dir "$BED_DIR/data/redis" --protected-mode no
+MINIO_ROOT_USER=$S3_USER MINIO_ROOT_PASSWORD=$S3_PASSWORD start_proc minio "$BIN_DIR/minio" server \
+  --address ":9000" --console-address "127.0.0.1:9001" "$BED_DIR/data/minio"
+wait_for NATS 20 bash -c "curl -sf http://127.0.0.1:8222/healthz"
+wait_for Redis 20 redis-cli -h 127.0.0.1 ping
+wait_for MinIO 60 curl -sf http://127.0.0.1:9000/minio/health/live
+ULTRON_S3_ENDPOINT=http://127.0.0.1:9000 ULTRON_S3_ACCESS_KEY=$S3_USER ULTRON_S3_SECRET_KEY=$S3_PASSWORD \
+  NODE_NO_WARNINGS=1 node "$E2E_CLUSTER_DIR/make-bucket.mjs" "$BUCKET"
+
+# Services without selectors + EndpointSlices pointing at the host's bridge address.
+"$K" apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Namespace
+metadata: {name: ultron-system}
+$(for svc in nats:4222 redis:6379 minio:9000; do name=${svc%%:*}; port=${svc#*:}; cat <<ONE
+---
+apiVersion: v1
+kind: Service
+metadata: {name: $name, namespace: ultron-system}
+spec:
+  ports: [{name: main, port: $port, targetPort: $port, protocol: TCP}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: $name-host
+  namespace: ultron-system
+  labels: {kubernetes.io/service-name: $name}
+addressType: IPv4
+ports: [{name: main, port: $port, protocol: TCP}]
+endpoints: [{addresses: ["$HOST_IP"], conditions: {ready: true}}]
+ONE
+done)
+YAML
+{
+  echo "export ULTRON_NATS_URL=nats://127.0.0.1:4222"
+  echo "export ULTRON_REDIS_URL=redis://127.0.0.1:6379"
+  echo "export ULTRON_S3_ENDPOINT=http://127.0.0.1:9000"
+  echo "export ULTRON_S3_ACCESS_KEY=$S3_USER"
+  echo "export ULTRON_S3_SECRET_KEY=$S3_PASSWORD"
+  echo "export ULTRON_S3_BUCKET=$BUCKET"
+  echo "export ULTRON_S3_REGION=us-east-1"
+  echo "# in pods: nats://nats.ultron-system:4222, redis://redis.ultron-system:6379, http://minio.ultron-system:9000"
+} >> "$BED_DIR/bed.env"
