@@ -77,7 +77,7 @@ wait_for kube-apiserver 90 "$K" get --raw /readyz
 
 log "starting kube-controller-manager and kube-scheduler"
 start_proc kube-controller-manager "$BIN_DIR/kube-controller-manager" --kubeconfig "$BED_DIR/kubeconfig" \
-  --controllers job-controller,garbage-collector-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,node-lifecycle-controller,taint-eviction-controller,pod-garbage-collector-controller,ttl-after-finished-controller,endpoints-controller,endpointslice-controller,endpointslice-mirroring-controller,disruption-controller,replicaset-controller,deployment-controller \
+  --controllers job-controller,garbage-collector-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,node-lifecycle-controller,taint-eviction-controller,pod-garbage-collector-controller,ttl-after-finished-controller,endpoints-controller,endpointslice-controller,endpointslice-mirroring-controller,disruption-controller,replicaset-controller,deployment-controller,clusterrole-aggregation-controller \
   --root-ca-file "$PKI/ca.crt" --service-account-private-key-file "$PKI/sa.key" --leader-elect=false \
   --bind-address 127.0.0.1 --secure-port 10257 --node-monitor-period 2s --node-monitor-grace-period 10s \
   --concurrent-gc-syncs 5
