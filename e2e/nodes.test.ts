@@ -14,9 +14,13 @@ afterAll(async () => {
 });
 
 const ready = async (node: string) =>
-  (await kubectlJson<{ status: { conditions: Array<{ type: string; status: string }> } }>(['get', 'node', node])).status.conditions.find(
-    (c) => c.type === 'Ready',
-  )?.status;
+  (
+    await kubectlJson<{ status: { conditions: Array<{ type: string; status: string }> } }>([
+      'get',
+      'node',
+      node,
+    ])
+  ).status.conditions.find((c) => c.type === 'Ready')?.status;
 
 it('has its nodes Ready with nvidia.com/gpu capacity', async () => {
   for (const node of bedEnv()['ULTRON_BED_NODES']!.split(' ')) {
@@ -58,7 +62,9 @@ spec:
   try {
     await eventually(async () => expect(await ready(lost)).not.toBe('True'), 60_000);
     const replacement = await eventually(async () => {
-      const pod = (await jobPods(ns, 'survivor')).find((p) => p.metadata.name !== first.metadata.name && p.status.phase === 'Running');
+      const pod = (await jobPods(ns, 'survivor')).find(
+        (p) => p.metadata.name !== first.metadata.name && p.status.phase === 'Running',
+      );
       expect(pod).toBeDefined();
       return pod!;
     }, 90_000);

@@ -67,7 +67,15 @@ it('MinIO answers from the host: put and get in the bucket', async () => {
 });
 
 it('a pod reaches NATS, Redis, MinIO and the API server by Service DNS names', async () => {
-  await kubectl(['create', 'rolebinding', 'view', '--clusterrole=view', `--serviceaccount=${ns}:default`, '-n', ns]);
+  await kubectl([
+    'create',
+    'rolebinding',
+    'view',
+    '--clusterrole=view',
+    `--serviceaccount=${ns}:default`,
+    '-n',
+    ns,
+  ]);
   await kubectl(
     ['apply', '-n', ns, '-f', '-'],
     `
@@ -106,8 +114,17 @@ spec:
 `,
   );
   await eventually(async () => {
-    const j = await kubectlJson<{ status: { succeeded?: number; failed?: number } }>(['-n', ns, 'get', 'job', 'reach']);
-    if (j.status.failed) throw new Error(`the pod failed: ${await logs(ns, (await jobPods(ns, 'reach'))[0]!.metadata.name, 'main')}`);
+    const j = await kubectlJson<{ status: { succeeded?: number; failed?: number } }>([
+      '-n',
+      ns,
+      'get',
+      'job',
+      'reach',
+    ]);
+    if (j.status.failed)
+      throw new Error(
+        `the pod failed: ${await logs(ns, (await jobPods(ns, 'reach'))[0]!.metadata.name, 'main')}`,
+      );
     expect(j.status.succeeded).toBe(1);
   }, 90_000);
   const out = await logs(ns, (await jobPods(ns, 'reach'))[0]!.metadata.name, 'main');

@@ -25,6 +25,18 @@ for chain in $(iptables -t nat -S 2>/dev/null | awk '/^-N CNI-/{print $2}'); do
   iptables -t nat -F "$chain" 2>/dev/null || true
   iptables -t nat -X "$chain" 2>/dev/null || true
 done
+# Chains the kubelet and kube-proxy leave (KUBE-KUBELET-CANARY, KUBE-FIREWALL, …) in every table.
+remove_kube_chains() {
+  set +e +o pipefail
+  local table=$1 rule chain
+  iptables -t "$table" -S 2>/dev/null | grep '^-A' | grep -E -- '-j KUBE-' | sed 's/^-A/-D/' | while read -r rule; do
+    eval "iptables -t $table $rule" 2>/dev/null
+  done
+  for chain in $(iptables -t "$table" -S 2>/dev/null | awk '/^-N KUBE-/{print $2}'); do iptables -t "$table" -F "$chain" 2>/dev/null; done
+  for chain in $(iptables -t "$table" -S 2>/dev/null | awk '/^-N KUBE-/{print $2}'); do iptables -t "$table" -X "$chain" 2>/dev/null; done
+  return 0
+}
+for table in nat filter mangle; do remove_kube_chains "$table"; done
 # Network namespaces made by CNI, mounts under the bed, bridges and cgroups.
 for ns in $(ip netns list 2>/dev/null | awk '/^cni-/{print $1}'); do ip netns delete "$ns" 2>/dev/null || true; done
 { grep -F "$BED_DIR" /proc/mounts || true; } | awk '{print $2}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
