@@ -7,6 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { applyDefaults, type HPOJob, type ResolvedHPOJobSpec } from '../api/index.js';
 import { SpaceExhausted } from '../core/errors.js';
+import { trialObjective } from '../core/planner/objective.js';
 import { plan } from '../core/planner/plan.js';
 import type { PlanActions, TrialSnapshot } from '../core/planner/types.js';
 import { hashKeys } from '../core/rng.js';
@@ -263,20 +264,13 @@ export class LocalRun {
       .map((t): Observation => {
         if (t.phase === 'Failed') return { index: t.index, params: t.params, state: 'failed' };
         if (t.phase === 'Succeeded') {
-          const value = this.objectiveOf(t);
+          const value = trialObjective(t, this.spec.objective);
           return value === undefined
             ? { index: t.index, params: t.params, state: 'failed' }
             : { index: t.index, params: t.params, state: 'complete', value, intermediate: t.reports };
         }
         return { index: t.index, params: t.params, state: 'pruned', intermediate: t.reports };
       });
-  }
-
-  private objectiveOf(t: LocalTrial): number | undefined {
-    const values = t.reports.map((r) => r.value);
-    if (!values.length) return undefined;
-    if (this.spec.objective.strategy === 'latest') return values.at(-1);
-    return this.spec.objective.direction === 'minimize' ? Math.min(...values) : Math.max(...values);
   }
 
   /** Asks the sampler for `n` configurations, one index at a time (later ones see earlier ones as running). */
