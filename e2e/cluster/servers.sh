@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# NATS (JetStream), Redis and MinIO for the bed: host processes listening on loopback and the bridge
-# gateway only, reachable from pods through selector-less Services in namespace ultron-system.
+# NATS (JetStream), Redis and MinIO for the bed: host processes listening only on the bridge gateway
+# address (Redis: and loopback; NATS and MinIO take one address), reachable from the host at that
+# address and from pods through selector-less Services in namespace ultron-system.
 # usage: servers.sh up|down
 source "$(dirname "$0")/lib.sh"
 HOST_IP=${ULTRON_BED_HOST_IP:-10.244.1.1}
@@ -21,7 +22,7 @@ mkdir -p "$BED_DIR/data/nats" "$BED_DIR/data/redis" "$BED_DIR/data/minio"
 
 log "starting NATS (JetStream), Redis and MinIO"
 cat > "$BED_DIR/data/nats.conf" <<CONF
-listen: 0.0.0.0:4222
+listen: $HOST_IP:4222
 http: 127.0.0.1:8222
 jetstream { store_dir: "$BED_DIR/data/nats", max_memory_store: 256MB, max_file_store: 2GB }
 CONF
@@ -29,11 +30,11 @@ start_proc nats "$BIN_DIR/nats-server" -c "$BED_DIR/data/nats.conf"
 start_proc redis redis-server --bind "127.0.0.1 $HOST_IP" --port 6379 --save "" --appendonly no \
   --dir "$BED_DIR/data/redis" --protected-mode no
 MINIO_ROOT_USER=$S3_USER MINIO_ROOT_PASSWORD=$S3_PASSWORD start_proc minio "$BIN_DIR/minio" server \
-  --address ":9000" --console-address "127.0.0.1:9001" "$BED_DIR/data/minio"
+  --address "$HOST_IP:9000" --console-address "127.0.0.1:9001" "$BED_DIR/data/minio"
 wait_for NATS 20 bash -c "curl -sf http://127.0.0.1:8222/healthz"
 wait_for Redis 20 redis-cli -h 127.0.0.1 ping
-wait_for MinIO 60 curl -sf http://127.0.0.1:9000/minio/health/live
-ULTRON_S3_ENDPOINT=http://127.0.0.1:9000 ULTRON_S3_ACCESS_KEY=$S3_USER ULTRON_S3_SECRET_KEY=$S3_PASSWORD \
+wait_for MinIO 60 curl -sf "http://$HOST_IP:9000/minio/health/live"
+ULTRON_S3_ENDPOINT=http://$HOST_IP:9000 ULTRON_S3_ACCESS_KEY=$S3_USER ULTRON_S3_SECRET_KEY=$S3_PASSWORD \
   NODE_NO_WARNINGS=1 node "$E2E_CLUSTER_DIR/make-bucket.mjs" "$BUCKET"
 
 # Services without selectors + EndpointSlices pointing at the host's bridge address.
@@ -62,9 +63,9 @@ ONE
 done)
 YAML
 {
-  echo "export ULTRON_NATS_URL=nats://127.0.0.1:4222"
+  echo "export ULTRON_NATS_URL=nats://$HOST_IP:4222"
   echo "export ULTRON_REDIS_URL=redis://127.0.0.1:6379"
-  echo "export ULTRON_S3_ENDPOINT=http://127.0.0.1:9000"
+  echo "export ULTRON_S3_ENDPOINT=http://$HOST_IP:9000"
   echo "export ULTRON_S3_ACCESS_KEY=$S3_USER"
   echo "export ULTRON_S3_SECRET_KEY=$S3_PASSWORD"
   echo "export ULTRON_S3_BUCKET=$BUCKET"
