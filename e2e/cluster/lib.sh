@@ -36,16 +36,22 @@ start_proc() {
   echo $! > "$BED_DIR/pids/$name.pid"
 }
 
-pid_alive() { [ -f "$BED_DIR/pids/$1.pid" ] && kill -0 "$(cat "$BED_DIR/pids/$1.pid")" 2>/dev/null; }
+# A killed process may linger as a zombie until PID 1 reaps it, and kill -0 succeeds on zombies.
+running() {
+  local state
+  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+pid_alive() { [ -f "$BED_DIR/pids/$1.pid" ] && running "$(cat "$BED_DIR/pids/$1.pid")"; }
 
 # SIGTERM, then SIGKILL after a grace period (kube-apiserver sometimes ignores SIGTERM for long).
 stop_proc() {
   local name=$1 grace=${2:-10} pidfile="$BED_DIR/pids/$1.pid"
   [ -f "$pidfile" ] || return 0
   local pid; pid=$(cat "$pidfile")
-  if kill -0 "$pid" 2>/dev/null; then
+  if running "$pid"; then
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq $((grace * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq $((grace * 10))); do running "$pid" || break; sleep 0.1; done
     kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$pidfile"

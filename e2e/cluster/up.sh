@@ -9,7 +9,8 @@ NODES=${ULTRON_BED_NODES:-1}
 GPUS=${ULTRON_BED_GPUS:-2}
 t0=$(date +%s)
 
-if [ -f "$BED_DIR/bed.env" ] && pid_alive kube-apiserver && pid_alive etcd; then
+if [ -f "$BED_DIR/bed.env" ] && pid_alive kube-apiserver && pid_alive etcd \
+  && KUBECONFIG="$BED_DIR/kubeconfig" "$BIN_DIR/kubectl" get --raw /readyz >/dev/null 2>&1; then
   log "the bed is already up ($BED_DIR/bed.env)"
   exec bash "$E2E_CLUSTER_DIR/status.sh"
 fi
