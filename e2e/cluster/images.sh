@@ -93,7 +93,10 @@ case "${1:-build}" in
   import)
     sock=${2:?usage: images.sh import <containerd-socket>}
     for img in "$(build_pause)" "$(build_python)" "$(build_ultron)"; do
-      "$BIN_DIR/ctr" -a "$sock" -n k8s.io images import "$img" >/dev/null || die "import of $img failed"
+      "$BIN_DIR/ctr" -a "$sock" -n k8s.io images import "$img" 2>&1 >/dev/null | grep -v DEPRECATION >&2 || true
+      tag=$(tar -xOf "$img" manifest.json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['RepoTags'][1])")
+      have=$("$BIN_DIR/ctr" -a "$sock" -n k8s.io images ls -q 2>/dev/null)
+      grep -qxF "$tag" <<<"$have" || die "import of $img into $sock failed"
     done
     ;;
   *) die "usage: images.sh build | pause | import <containerd-socket>" ;;

@@ -32,6 +32,7 @@ case "$action" in
     stop_proc "$NODE" 5
     kill_node_processes
     remove_cgroups
+    rm -f "$D/images-imported" "$D/containerd.sock" "$D/containerd.sock.ttrpc"
     exit 0
     ;;
   start) ;;
@@ -39,6 +40,7 @@ case "$action" in
 esac
 
 pid_alive "$NODE-kubelet" && { log "$NODE is already running"; exit 0; }
+rm -f "$D/images-imported" "$D/containerd.sock" "$D/containerd.sock.ttrpc" # a killed node leaves them
 mkdir -p "$D"/{containerd,cni,cni-ipam,mnt/var-lib-kubelet,mnt/var-log-containers,mnt/var-log-pods,mnt/run-containerd,mnt/var-lib-cni,mnt/run-netns}
 for sub in /sys/fs/cgroup/*/; do
   case "$sub" in */unified/) continue ;; esac
@@ -138,7 +140,7 @@ YAML
 
 log "starting $NODE"
 start_proc "$NODE" unshare -m --propagation private bash "$E2E_CLUSTER_DIR/node-run.sh" "$NODE"
-wait_for "$NODE's containerd" 30 test -S "$D/containerd.sock"
+wait_for "$NODE's containerd" 30 "$BIN_DIR/ctr" -a "$D/containerd.sock" version
 bash "$E2E_CLUSTER_DIR/images.sh" import "$D/containerd.sock"
 touch "$D/images-imported"
 wait_for "$NODE's kubelet" 30 pid_alive "$NODE-kubelet"
