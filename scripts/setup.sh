@@ -17,8 +17,8 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv"
   "$PY" -m venv .venv
 fi
-if ! .venv/bin/python -c 'import numpy, pytest' 2>/dev/null; then
-  echo "setup: installing numpy and pytest into .venv"
+if ! .venv/bin/python -c 'import numpy, pytest, wheel' 2>/dev/null; then
+  echo "setup: installing numpy, pytest and wheel into .venv"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r sdk/python/requirements-dev.txt
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e sdk/python >/dev/null 2>&1 || true
