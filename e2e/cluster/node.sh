@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # One node of the bed: its own containerd and kubelet in a private mount namespace, its bridge
 # ultron<n> (10.244.<n>.0/24), its cgroup root /ultron-node-<n> and its ports.
-# usage: node.sh start|stop NAME      (stop = node loss: kubelet, containerd and every container die)
+# usage: node.sh start NAME [--no-wait] | stop NAME | ready NAME
+#   stop = node loss: kubelet, containerd and every container die; start waits until the node is Ready
+#   and advertises its nvidia.com/gpu capacity, unless --no-wait (then `ready NAME` does it).
 source "$(dirname "$0")/lib.sh"
-action=${1:?usage: node.sh start|stop NAME}
-NODE=${2:?usage: node.sh start|stop NAME}
+action=${1:?usage: node.sh start|stop|ready NAME}
+NODE=${2:?usage: node.sh start|stop|ready NAME}
 N=${NODE#node-}
 D="$BED_DIR/nodes/$NODE"
 CGROUP_ROOT="/ultron-$NODE"
@@ -24,7 +26,20 @@ remove_cgroups() {
   done
 }
 
+# Ready, then the extended resource: the kubelet manages no nvidia.com/gpu, so it is advertised by
+# patching node status (Kubernetes' documented way for extended resources) and re-applied on each start.
+wait_ready() {
+  local k="$BIN_DIR/kubectl" gpus
+  gpus=$(cat "$BED_DIR/gpus" 2>/dev/null || echo "${ULTRON_BED_GPUS:-2}")
+  export KUBECONFIG="$BED_DIR/kubeconfig"
+  wait_for "$1 Ready" 60 bash -c "'$k' get node '$1' -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True"
+  [ "$("$k" get node "$1" -o jsonpath='{.status.capacity.nvidia\.com/gpu}')" = "$gpus" ] ||
+    "$k" patch node "$1" --subresource=status --type=json \
+      -p "[{\"op\":\"add\",\"path\":\"/status/capacity/nvidia.com~1gpu\",\"value\":\"$gpus\"}]" >/dev/null
+}
+
 case "$action" in
+  ready) wait_ready "$NODE"; exit 0 ;;
   stop)
     stop_proc "$NODE-kubelet" 5
     kill_node_processes
@@ -36,7 +51,7 @@ case "$action" in
     exit 0
     ;;
   start) ;;
-  *) die "usage: node.sh start|stop NAME" ;;
+  *) die "usage: node.sh start NAME [--no-wait] | stop NAME | ready NAME" ;;
 esac
 
 pid_alive "$NODE-kubelet" && { log "$NODE is already running"; exit 0; }
@@ -144,3 +159,5 @@ wait_for "$NODE's containerd" 30 "$BIN_DIR/ctr" -a "$D/containerd.sock" version
 bash "$E2E_CLUSTER_DIR/images.sh" import "$D/containerd.sock"
 touch "$D/images-imported"
 wait_for "$NODE's kubelet" 30 pid_alive "$NODE-kubelet"
+[ "${3:-}" = --no-wait ] && exit 0
+wait_ready "$NODE"

@@ -12,6 +12,9 @@ t0=$(date +%s)
 if [ -f "$BED_DIR/bed.env" ] && pid_alive kube-apiserver && pid_alive etcd \
   && KUBECONFIG="$BED_DIR/kubeconfig" "$BIN_DIR/kubectl" get --raw /readyz >/dev/null 2>&1; then
   log "the bed is already up ($BED_DIR/bed.env)"
+  running_nodes=$(cat "$BED_DIR/nodes.count" 2>/dev/null || echo "?")
+  [ "$running_nodes" = "$NODES" ] ||
+    log "warning: it runs $running_nodes node(s), not $NODES; npm run cluster:down first to change that"
   exec bash "$E2E_CLUSTER_DIR/status.sh"
 fi
 # Leftovers of a killed run (processes, mounts, bridges, namespaces) go first.
@@ -21,6 +24,7 @@ ensure_debian_packages runc containernetworking-plugins iptables conntrack iprou
 bash "$E2E_CLUSTER_DIR/build.sh"
 mkdir -p "$BED_DIR"/{logs,pids,etcd}
 echo "$NODES" > "$BED_DIR/nodes.count"
+echo "$GPUS" > "$BED_DIR/gpus"
 
 # Networking: one bridge per node, 10.244.<n>.0/24, gateway .1 on the host; node-1's gateway is the
 # host address every pod can reach (API server, DNS, NATS, Redis, MinIO).
@@ -114,15 +118,16 @@ KP
 start_proc kube-proxy "$BIN_DIR/kube-proxy" --config "$BED_DIR/kube-proxy.yaml"
 
 bash "$E2E_CLUSTER_DIR/images.sh" build
-for n in $(seq "$NODES"); do
-  bash "$E2E_CLUSTER_DIR/node.sh" start "node-$n"
+# Node objects of an earlier, larger bed stay in etcd: drop them so nothing waits on a node that never returns.
+for node in $("$K" get nodes -o name 2>/dev/null | sed 's|^node/||'); do
+  n=${node#node-}
+  case "$n" in '' | *[!0-9]*) continue ;; esac
+  [ "$n" -gt "$NODES" ] && "$K" delete node "$node" --wait=false >/dev/null
 done
 for n in $(seq "$NODES"); do
-  wait_for "node-$n Ready" 60 bash -c "'$K' get node node-$n -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -q True"
-  # Extended resources the kubelet does not manage are advertised by patching node status (kept by the kubelet).
-  "$K" patch node "node-$n" --subresource=status --type=json \
-    -p "[{\"op\":\"add\",\"path\":\"/status/capacity/nvidia.com~1gpu\",\"value\":\"$GPUS\"}]" >/dev/null
+  bash "$E2E_CLUSTER_DIR/node.sh" start "node-$n" --no-wait
 done
+for n in $(seq "$NODES"); do bash "$E2E_CLUSTER_DIR/node.sh" ready "node-$n"; done
 
 {
   echo "export KUBECONFIG=$BED_DIR/kubeconfig"

@@ -12,6 +12,7 @@ export async function failNode(name: string): Promise<void> {
   await run('bash', [script, 'stop', name]);
 }
 
+/** Starts the node again and waits until it is Ready with its nvidia.com/gpu capacity. */
 export async function restartNode(name: string): Promise<void> {
   await run('bash', [script, 'start', name], { timeout: 120_000 });
 }

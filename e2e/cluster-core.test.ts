@@ -1,4 +1,7 @@
-/** Node loss: the real node-lifecycle controller and taint-based eviction move a Job's pod elsewhere. */
+/**
+ * The bed's core: real nodes (kubelet + containerd) of the pinned release with GPU capacity, and node
+ * loss — the real node-lifecycle controller and taint-based eviction move a Job's pod elsewhere.
+ */
 import { bedEnv, kubectl, kubectlJson } from './lib/bed.js';
 import { eventually } from './lib/eventually.js';
 import { createNamespace, deleteNamespace } from './lib/namespace.js';
@@ -13,20 +16,30 @@ afterAll(async () => {
   await deleteNamespace(ns);
 });
 
-const ready = async (node: string) =>
-  (
-    await kubectlJson<{ status: { conditions: Array<{ type: string; status: string }> } }>([
-      'get',
-      'node',
-      node,
-    ])
-  ).status.conditions.find((c) => c.type === 'Ready')?.status;
+interface NodeInfo {
+  status: {
+    conditions: Array<{ type: string; status: string }>;
+    allocatable: Record<string, string>;
+    addresses: Array<{ type: string; address: string }>;
+    nodeInfo: { kubeletVersion: string; containerRuntimeVersion: string };
+  };
+}
+const node = (name: string) => kubectlJson<NodeInfo>(['get', 'node', name]);
+const ready = async (name: string) =>
+  (await node(name)).status.conditions.find((c) => c.type === 'Ready')?.status;
+const gpus = async (name: string) => (await node(name)).status.allocatable['nvidia.com/gpu'];
+const expectedGpus = process.env['ULTRON_BED_GPUS'] ?? '2';
 
-it('has its nodes Ready with nvidia.com/gpu capacity', async () => {
-  for (const node of bedEnv()['ULTRON_BED_NODES']!.split(' ')) {
-    expect(await ready(node)).toBe('True');
-    const n = await kubectlJson<{ status: { allocatable: Record<string, string> } }>(['get', 'node', node]);
-    expect(n.status.allocatable['nvidia.com/gpu']).toBe(process.env['ULTRON_BED_GPUS'] ?? '2');
+it('has its nodes Ready, on the pinned release, at their bridge address, with nvidia.com/gpu capacity', async () => {
+  const names = bedEnv()['ULTRON_BED_NODES']!.split(' ');
+  for (const [i, name] of names.entries()) {
+    const n = await node(name);
+    expect(n.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
+    expect(n.status.nodeInfo.kubeletVersion).toBe('v1.36.3');
+    expect(n.status.nodeInfo.containerRuntimeVersion).toMatch(/^containerd:\/\/2\.4\.2/);
+    // Not loopback: `kubectl logs` and exec reach the kubelet at this address.
+    expect(n.status.addresses).toContainEqual({ type: 'InternalIP', address: `10.244.${i + 1}.1` });
+    expect(n.status.allocatable['nvidia.com/gpu']).toBe(expectedGpus);
   }
 });
 
@@ -73,4 +86,5 @@ spec:
     await restartNode(lost);
   }
   await eventually(async () => expect(await ready(lost)).toBe('True'), 60_000);
+  expect(await gpus(lost)).toBe(expectedGpus);
 });
