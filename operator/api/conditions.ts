@@ -3,7 +3,7 @@
  * Types are states; reasons say why. `setCondition` reports whether anything changed, so status is
  * written only on change.
  */
-import type { StatusCondition } from './types.js';
+import type { FinishReason, StatusCondition } from './types.js';
 
 export const HPOJobConditions = {
   SpecValid: 'SpecValid',
@@ -44,17 +44,45 @@ export const TrialConditions = {
 } as const;
 
 export const TrialReasons = {
-  QuotaExceeded: 'QuotaExceeded',
+  // Admitted
   QuotaReserved: 'QuotaReserved',
+  QuotaExceeded: 'QuotaExceeded',
+  // Running
   PodRunning: 'PodRunning',
+  // Preempted (never counted as a failure)
   Evicted: 'Evicted',
   NodeLost: 'NodeLost',
+  // EarlyStopped
   SchedulerDecision: 'SchedulerDecision',
+  StopRequested: 'StopRequested',
   JobFinished: 'JobFinished',
+  // Completed / Failed
   TrainerExited: 'TrainerExited',
   BackoffLimitExceeded: 'BackoffLimitExceeded',
+  // MetricsHealthy
   MalformedMetrics: 'MalformedMetrics',
 } as const;
+
+export type HPOJobConditionType = (typeof HPOJobConditions)[keyof typeof HPOJobConditions];
+export type HPOJobReason = (typeof HPOJobReasons)[keyof typeof HPOJobReasons];
+export type TrialConditionType = (typeof TrialConditions)[keyof typeof TrialConditions];
+export type TrialReason = (typeof TrialReasons)[keyof typeof TrialReasons];
+
+// Every finish reason is a job reason: adding one to FINISH_REASONS without a constant here fails to compile.
+const finishReasonsCovered: { [R in FinishReason]: R } = HPOJobReasons;
+void finishReasonsCovered;
+
+/** The condition of `type`, if set. */
+export function findCondition(
+  conditions: readonly StatusCondition[] | undefined,
+  type: string,
+): StatusCondition | undefined {
+  return conditions?.find((c) => c.type === type);
+}
+
+export function isConditionTrue(conditions: readonly StatusCondition[] | undefined, type: string): boolean {
+  return findCondition(conditions, type)?.status === 'True';
+}
 
 /**
  * Sets or replaces the condition of `next.type`. lastTransitionTime changes only when the status does;

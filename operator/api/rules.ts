@@ -1,116 +1,262 @@
 /**
- * Cross-field rules of the HPOJob spec, as data: each has the object it applies to (a path pattern),
- * the check in TypeScript, and the same rule as a CEL expression for the CRD's
- * `x-kubernetes-validations`, with one message shared by both. The CRD (a later step) is generated
- * from or checked against this table, so `kubectl apply` and `ultron validate` say the same thing.
+ * Rules across fields, as data. Each rule names where it sits in the schema (`at`, a path pattern),
+ * carries its check in TypeScript and the same rule as a CEL expression for the CRD's
+ * `x-kubernetes-validations`, and one message that both print. The CRD (crds/, a later step) is generated
+ * from or checked against these tables, so `kubectl apply` and `ultron validate` say the same thing.
+ * Single-field constraints (types, enums, bounds, patterns) are in schema.ts.
+ *
+ * Rules run only on objects whose fields passed the schema, so a check may trust the field types.
  */
-import type { Parameter } from './types.js';
+import { parseDuration } from './defaults.js';
+import { isObj, type Obj } from './schema-check.js';
+import type { ParamValue } from './types.js';
 
-export interface CrossFieldRule<T> {
-  /** Where the rule sits in the CRD schema, e.g. `spec.parameters[*]`. */
+/** A rule over one object: `self` is the object at `at`; `field` (relative to it) is what is wrong. */
+export interface ObjectRule<T> {
   at: string;
-  /** The field the message is about, relative to `at` (joined to the path in error messages). */
   field: string;
-  /** CEL over `self` (the object at `at`). */
   cel: string;
   message: string;
   check(self: T): boolean;
 }
 
-type NumericParam = Extract<Parameter, { type: 'float' | 'int' }>;
-const numeric = (p: Parameter): p is NumericParam => p.type === 'float' || p.type === 'int';
+/** Where a list rule is broken: a path relative to the list, and what makes this case concrete. */
+export interface Violation {
+  at: string;
+  detail?: string;
+}
+/** A rule over a whole list (`self` is the list); it reports each offending item. */
+export interface ListRule<T> {
+  at: string;
+  cel: string;
+  message: string;
+  violations(self: readonly T[]): Violation[];
+}
 
-export const PARAMETER_RULES: readonly CrossFieldRule<Parameter>[] = [
+/** A parameter whose fields have the schema's types (any of them may still be missing). */
+export interface ParameterFields {
+  name?: string;
+  type?: 'float' | 'int' | 'categorical';
+  min?: number;
+  max?: number;
+  log?: boolean;
+  step?: number;
+  values?: ParamValue[];
+  when?: Record<string, ParamValue[]>;
+}
+
+const has = (p: ParameterFields, k: keyof ParameterFields): boolean => p[k] !== undefined;
+const numericOnly = (['min', 'max', 'log', 'step'] as const).map((field): ObjectRule<ParameterFields> => ({
+  at: 'spec.parameters[*]',
+  field,
+  cel: `self.type != 'categorical' || !has(self.${field})`,
+  message: `only float and int parameters have ${field}`,
+  check: (p) => p.type !== 'categorical' || !has(p, field),
+}));
+const required = (['min', 'max'] as const).map((field): ObjectRule<ParameterFields> => ({
+  at: 'spec.parameters[*]',
+  field,
+  cel: `self.type == 'categorical' || has(self.${field})`,
+  message: 'required for float and int parameters',
+  check: (p) => p.type === 'categorical' || has(p, field),
+}));
+const integral = (['min', 'max', 'step'] as const).map((field): ObjectRule<ParameterFields> => ({
+  at: 'spec.parameters[*]',
+  field,
+  // Schema numbers are doubles in CEL; int() truncates.
+  cel: `self.type != 'int' || !has(self.${field}) || self.${field} == double(int(self.${field}))`,
+  message: 'must be an integer for int parameters',
+  check: (p) => p.type !== 'int' || p[field] === undefined || Number.isInteger(p[field]),
+}));
+
+export const PARAMETER_RULES: readonly ObjectRule<ParameterFields>[] = [
+  ...required,
   {
     at: 'spec.parameters[*]',
     field: 'max',
-    cel: "self.type == 'categorical' || self.min < self.max",
+    cel: "self.type == 'categorical' || !has(self.min) || !has(self.max) || self.min < self.max",
     message: 'must be greater than min',
-    check: (p) => !numeric(p) || p.min < p.max,
+    check: (p) => p.type === 'categorical' || p.min === undefined || p.max === undefined || p.min < p.max,
   },
   {
     at: 'spec.parameters[*]',
     field: 'min',
-    cel: "self.type == 'categorical' || !has(self.log) || !self.log || self.min > 0",
+    cel: "self.type == 'categorical' || !has(self.log) || !self.log || !has(self.min) || self.min > 0",
     message: 'must be > 0 when log is true',
-    check: (p) => !numeric(p) || !p.log || p.min > 0,
+    check: (p) => p.type === 'categorical' || !p.log || p.min === undefined || p.min > 0,
   },
   {
     at: 'spec.parameters[*]',
     field: 'step',
     cel: "self.type == 'categorical' || !has(self.step) || !has(self.log) || !self.log",
     message: 'cannot be combined with log: true',
-    check: (p) => !numeric(p) || p.step === undefined || !p.log,
+    check: (p) => p.type === 'categorical' || p.step === undefined || !p.log,
   },
   {
     at: 'spec.parameters[*]',
     field: 'step',
-    cel: "self.type == 'categorical' || !has(self.step) || self.step <= self.max - self.min",
+    cel: '!has(self.step) || !has(self.min) || !has(self.max) || self.min >= self.max || self.step <= self.max - self.min',
     message: 'must not exceed max - min',
-    check: (p) => !numeric(p) || p.step === undefined || !(p.min < p.max) || p.step <= p.max - p.min,
+    check: (p) =>
+      p.step === undefined ||
+      p.min === undefined ||
+      p.max === undefined ||
+      p.min >= p.max ||
+      p.step <= p.max - p.min,
   },
-  {
-    at: 'spec.parameters[*]',
-    field: 'min',
-    cel: "self.type != 'int' || (self.min == math.trunc(self.min) && self.max == math.trunc(self.max))",
-    message: 'int parameters need integer min and max',
-    check: (p) => p.type !== 'int' || (Number.isInteger(p.min) && Number.isInteger(p.max)),
-  },
-  {
-    at: 'spec.parameters[*]',
-    field: 'step',
-    cel: "self.type != 'int' || !has(self.step) || self.step == math.trunc(self.step)",
-    message: 'must be an integer for int parameters',
-    check: (p) => p.type !== 'int' || p.step === undefined || Number.isInteger(p.step),
-  },
+  ...integral,
   {
     at: 'spec.parameters[*]',
     field: 'values',
-    cel: "self.type != 'categorical' || (has(self.values) && size(self.values) > 0)",
-    message: 'categorical parameters need at least one value',
-    check: (p) => p.type !== 'categorical' || (Array.isArray(p.values) && p.values.length > 0),
+    cel: "self.type != 'categorical' || has(self.values)",
+    message: 'required for categorical parameters',
+    check: (p) => p.type !== 'categorical' || has(p, 'values'),
   },
   {
     at: 'spec.parameters[*]',
     field: 'values',
     cel: "self.type == 'categorical' || !has(self.values)",
     message: 'only categorical parameters have values',
-    check: (p) => p.type === 'categorical' || !('values' in p),
+    check: (p) => p.type === 'categorical' || !has(p, 'values'),
   },
-  {
-    at: 'spec.parameters[*]',
-    field: 'min',
-    cel: "self.type != 'categorical' || (!has(self.min) && !has(self.max) && !has(self.log) && !has(self.step))",
-    message: 'categorical parameters take values, not min/max/log/step',
-    check: (p) => p.type !== 'categorical' || !['min', 'max', 'log', 'step'].some((k) => k in p),
-  },
-  {
-    at: 'spec.parameters[*]',
-    field: 'min',
-    cel: "self.type == 'categorical' || (has(self.min) && has(self.max))",
-    message: 'numeric parameters need min and max',
-    check: (p) => !numeric(p) || (typeof p.min === 'number' && typeof p.max === 'number'),
-  },
+  ...numericOnly,
 ];
 
-/** Rules over the whole parameter list (names unique, `when` refers to an earlier categorical). */
-export const PARAMETER_LIST_RULES = {
-  uniqueNames: {
+const nameOf = (p: Obj): string | undefined => (typeof p['name'] === 'string' ? p['name'] : undefined);
+
+/** Indices of the items whose key (when defined) an earlier item already had, with that item. */
+function duplicates(items: readonly Obj[], key: (p: Obj) => string | undefined): [number, number][] {
+  const first = new Map<string, number>();
+  const out: [number, number][] = [];
+  items.forEach((p, i) => {
+    const k = key(p);
+    if (k === undefined) return;
+    const j = first.get(k);
+    if (j === undefined) first.set(k, i);
+    else out.push([i, j]);
+  });
+  return out;
+}
+
+export const PARAMETER_LIST_RULES: readonly ListRule<Obj>[] = [
+  {
     at: 'spec.parameters',
     cel: 'self.all(p, self.exists_one(q, q.name == p.name))',
     message: 'parameter names must be unique',
+    violations: (ps) =>
+      duplicates(ps, nameOf).map(([i, j]) => ({ at: `[${i}].name`, detail: `also spec.parameters[${j}]` })),
   },
-  uniqueEnvNames: {
+  {
     at: 'spec.parameters',
     cel: 'self.all(p, self.exists_one(q, q.name.upperAscii() == p.name.upperAscii()))',
-    message: 'parameter names must differ in more than case (each becomes ULTRON_PARAM_<NAME>)',
+    message: 'must differ from the other names in more than case (each becomes ULTRON_PARAM_<NAME>)',
+    violations: (ps) => {
+      const exact = new Set(duplicates(ps, nameOf).map(([i]) => i));
+      return duplicates(ps, (p) => nameOf(p)?.toUpperCase())
+        .filter(([i]) => !exact.has(i))
+        .map(([i, j]) => ({ at: `[${i}].name`, detail: `clashes with spec.parameters[${j}]` }));
+    },
   },
-  whenRefersToEarlierCategorical: {
+  {
     at: 'spec.parameters',
-    cel: "self.all(i, p, !has(p.when) || p.when.all(k, self.exists(j, q, j < i && q.name == k && q.type == 'categorical')))",
+    cel:
+      'self.all(p, !has(p.when) || p.when.all(k, self.exists(q, q.name == k && ' +
+      "q.type == 'categorical' && self.indexOf(q) < self.indexOf(p))))",
     message: 'must name an earlier categorical parameter',
+    violations: (ps) =>
+      ps.flatMap((p, i) =>
+        Object.keys(isObj(p['when']) ? p['when'] : {}).flatMap((parent) => {
+          const j = ps.findIndex((q) => q['name'] === parent);
+          if (j >= 0 && j < i && ps[j]!['type'] === 'categorical') return [];
+          const detail =
+            j < 0 ? 'no such parameter' : j >= i ? `it is spec.parameters[${j}]` : 'it is not categorical';
+          return [{ at: `[${i}].when.${parent}`, detail }];
+        }),
+      ),
   },
-} as const;
+  {
+    at: 'spec.parameters',
+    cel:
+      'self.all(p, !has(p.when) || p.when.all(k, !self.exists(q, q.name == k && has(q.values)) || ' +
+      'self.exists(q, q.name == k && has(q.values) && p.when[k].all(v, v in q.values))))',
+    message: 'must be one of the values of the named parameter',
+    violations: (ps) =>
+      ps.flatMap((p, i) =>
+        Object.entries(isObj(p['when']) ? p['when'] : {}).flatMap(([parent, allowed]) => {
+          const values = ps.find((q) => q['name'] === parent)?.['values'];
+          // An empty or missing list of values is reported on the parameter itself.
+          if (!Array.isArray(values) || values.length === 0 || !Array.isArray(allowed)) return [];
+          return allowed.flatMap((v: unknown, k) =>
+            values.includes(v)
+              ? []
+              : [
+                  {
+                    at: `[${i}].when.${parent}[${k}]`,
+                    detail: `${JSON.stringify(v)} is not a value of ${parent}`,
+                  },
+                ],
+          );
+        }),
+      ),
+  },
+];
 
-export const NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
-export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+/** The trainer: the container named `trainer`, else the first (validation makes sure that is clear). */
+export function trainerContainerIndex(containers: readonly unknown[]): number {
+  const i = containers.findIndex((c) => isObj(c) && c['name'] === 'trainer');
+  return i >= 0 ? i : 0;
+}
+
+const CONTAINERS = 'spec.trialTemplate.template.spec.containers';
+export const CONTAINER_LIST_RULES: readonly ListRule<Obj>[] = [
+  {
+    at: CONTAINERS,
+    cel: 'self.all(c, self.exists_one(d, d.name == c.name))',
+    message: 'container names must be unique',
+    violations: (cs) =>
+      duplicates(cs, nameOf).map(([i, j]) => ({ at: `[${i}].name`, detail: `also [${j}]` })),
+  },
+  {
+    at: CONTAINERS,
+    cel: "size(self) == 1 || self.exists(c, c.name == 'trainer')",
+    message: 'with more than one container, one must be named trainer (the container that trains)',
+    violations: (cs) => (cs.length <= 1 || cs.some((c) => c['name'] === 'trainer') ? [] : [{ at: '' }]),
+  },
+  {
+    at: CONTAINERS,
+    cel:
+      "self.exists(c, c.name == 'trainer') ? self.all(c, c.name != 'trainer' || " +
+      '(has(c.command) && size(c.command) > 0)) : (has(self[0].command) && size(self[0].command) > 0)',
+    message: 'the trainer container needs a command (the local runner starts it)',
+    violations: (cs) => {
+      const t = trainerContainerIndex(cs);
+      const cmd = cs[t]?.['command'];
+      // A command of the wrong type is the schema's to report.
+      const missing = cmd === undefined || (Array.isArray(cmd) && cmd.length === 0);
+      return cs.length > 0 && missing ? [{ at: `[${t}].command` }] : [];
+    },
+  },
+];
+
+export const BUDGET_RULES: readonly ObjectRule<{ maxDuration?: string }>[] = [
+  {
+    at: 'spec.budget',
+    field: 'maxDuration',
+    cel: "!has(self.maxDuration) || duration(self.maxDuration) > duration('0s')",
+    message: 'must be longer than 0s',
+    check: (b) => b.maxDuration === undefined || (parseDuration(b.maxDuration) ?? 0) > 0,
+  },
+];
+
+export const TRIAL_RULES: readonly ObjectRule<{
+  metadata: { name: string };
+  spec: { hpoJob: string; index: number };
+}>[] = [
+  {
+    at: '',
+    field: 'metadata.name',
+    cel: "self.metadata.name == self.spec.hpoJob + '-' + string(self.spec.index)",
+    message: 'must be <spec.hpoJob>-<spec.index>',
+    check: (t) => t.metadata.name === `${t.spec.hpoJob}-${t.spec.index}`,
+  },
+];

@@ -1,131 +1,214 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinValidationHooks } from '../core/settings-validation.js';
-import { applyDefaults, parseDuration } from './defaults.js';
+import { UltronError } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
 import { parseManifestText } from './manifest.js';
-import { PARAMETER_RULES } from './rules.js';
-import { formatError, parseHPOJob, validateHPOJob, validateTrial } from './validation.js';
-import { setCondition } from './conditions.js';
+import {
+  formatError,
+  InvalidManifest,
+  parseHPOJob,
+  parseTrial,
+  requireHPOJob,
+  validateHPOJob,
+  validateTrial,
+  type ValidationHooks,
+} from './validation.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const fixtures = join(here, '__fixtures__');
-const repo = join(here, '..', '..');
+const [fullJob, fullTrial] = parseManifestText(
+  readFileSync(join(here, '__fixtures__', 'valid', 'full.yaml'), 'utf8'),
+).map((d) => d.value as Record<string, unknown>);
+const clone = <T>(x: T): T => structuredClone(x);
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test edits
 
-function errorsOf(text: string): string[] {
-  const docs = parseManifestText(text);
-  if (docs.some((d) => d.errors.length)) return docs.flatMap((d) => d.errors.map((e) => `YAML ${e}`));
-  return docs.flatMap((d) => validateHPOJob(d.value, builtinValidationHooks).map(formatError));
-}
+const paths = (errors: { path: string }[]): string[] => errors.map((e) => e.path);
 
-describe('invalid manifests', () => {
-  const files = readdirSync(join(fixtures, 'invalid')).filter((f) => f.endsWith('.yaml'));
-  it('there are at least 40 distinct malformed manifests', () =>
-    expect(files.length).toBeGreaterThanOrEqual(40));
-  it.each(files)('%s is rejected with the offending field named', (file) => {
-    const text = readFileSync(join(fixtures, 'invalid', file), 'utf8');
-    const expected = /^# expect: (\S+)/.exec(text)![1]!;
-    const errors = errorsOf(text);
-    expect(errors.length).toBeGreaterThan(0);
-    expect(errors.some((e) => e.startsWith(`${expected}: `) || e.startsWith(`${expected} `))).toBe(true);
-  });
-});
-
-describe('valid manifests', () => {
-  it('accepts the full example (HPOJob and Trial)', () => {
-    const docs = parseManifestText(readFileSync(join(fixtures, 'valid', 'full.yaml'), 'utf8'));
-    expect(validateHPOJob(docs[0]!.value, builtinValidationHooks)).toEqual([]);
-    expect(validateTrial(docs[1]!.value)).toEqual([]);
-  });
-
-  it('accepts every example in examples/', () => {
-    const walk = (d: string): string[] =>
-      readdirSync(d, { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory() ? walk(join(d, e.name)) : /^hpojob.*\.ya?ml$/.test(e.name) ? [join(d, e.name)] : [],
-      );
-    const examples = walk(join(repo, 'examples'));
-    for (const file of examples) expect([file, errorsOf(readFileSync(file, 'utf8'))]).toEqual([file, []]);
-  });
-
-  it('reports several errors at once and returns a typed job when valid', () => {
-    const { errors } = parseHPOJob({ apiVersion: 'x', kind: 'y', metadata: {}, spec: { parameters: 3 } });
-    expect(errors.map((e) => e.path)).toEqual(
-      expect.arrayContaining([
-        'apiVersion',
-        'kind',
-        'metadata.name',
-        'spec.objective',
-        'spec.parameters',
-        'spec.trialTemplate',
-      ]),
-    );
-    expect(validateHPOJob('text')).toEqual([
-      { path: '(document)', message: 'must be a YAML mapping (an HPOJob)' },
+describe('validateHPOJob', () => {
+  it('accepts the full fixture and returns it typed', () => {
+    expect(validateHPOJob(fullJob)).toEqual([]);
+    const { job, errors } = parseHPOJob(fullJob);
+    expect(errors).toEqual([]);
+    expect(job?.spec.parameters.map((p) => p.name)).toEqual([
+      'lr',
+      'hidden',
+      'dropout',
+      'optimizer',
+      'momentum',
     ]);
   });
-});
 
-describe('rules table', () => {
-  it('has a CEL expression and a message for every cross-field rule', () => {
-    for (const r of PARAMETER_RULES) {
-      expect(r.cel).toMatch(/self/);
-      expect(r.message.length).toBeGreaterThan(5);
+  it('reports every problem at once, structure before cross-field rules', () => {
+    const doc = clone(fullJob) as Json;
+    doc['kind'] = 'Job';
+    doc['spec'].parallelism = 0;
+    doc['spec'].parameters[0].min = 0; // log: true
+    doc['spec'].parameters[2].max = 'high';
+    doc['spec'].parameters[3].values = ['adam', 'adam'];
+    expect(validateHPOJob(doc).map(formatError)).toEqual([
+      'kind: must be HPOJob, got "Job"',
+      'spec.parameters[2].max: must be a finite number, got "high"',
+      'spec.parameters[3].values[1]: duplicate value "adam"',
+      'spec.parallelism: must be >= 1, got 0',
+      'spec.parameters[0].min: must be > 0 when log is true',
+      'spec.parameters[4].when.optimizer[0]: must be one of the values of the named parameter ("sgd" is not a value of optimizer)',
+    ]);
+  });
+
+  it('does not run cross-field rules on a parameter whose fields have the wrong type', () => {
+    const doc = clone(fullJob) as Json;
+    doc['spec'].parameters[1] = { name: 'hidden', type: 'int', min: '4', max: 2, log: true };
+    expect(validateHPOJob(doc).map(formatError)).toEqual([
+      'spec.parameters[1].min: must be a finite number, got "4"',
+    ]);
+  });
+
+  it('names the document when it is not a mapping', () => {
+    for (const doc of [null, 'text', 3, [fullJob]])
+      expect(validateHPOJob(doc)).toEqual([
+        { path: '(document)', message: 'must be a YAML mapping (an HPOJob)' },
+      ]);
+  });
+
+  it('requires the top-level fields and the spec', () => {
+    expect(paths(validateHPOJob({}))).toEqual(['apiVersion', 'kind', 'metadata', 'spec']);
+    const doc = clone(fullJob) as Json;
+    doc['spec'] = {};
+    expect(paths(validateHPOJob(doc))).toEqual(['spec.objective', 'spec.parameters', 'spec.trialTemplate']);
+  });
+
+  it('checks fields Ultron owns for unknown names, but not the pod template, metadata or status', () => {
+    const doc = clone(fullJob) as Json;
+    doc['metadata'].finalizers = ['x'];
+    doc['status'] = { phase: 'Running', anything: 1 };
+    const tpl = doc['spec'].trialTemplate.template;
+    tpl.spec.nodeSelector = { gpu: 'a100' };
+    tpl.spec.containers[0].volumeMounts = [];
+    expect(validateHPOJob(doc)).toEqual([]);
+    for (const [at, key] of [
+      ['spec.objective', 'metrc'],
+      ['spec.earlyStopping', 'setting'],
+      ['spec.trialTemplate.checkpoint', 'every'],
+      ['spec.trialTemplate', 'template2'],
+    ] as const) {
+      const bad = clone(fullJob) as Json;
+      at.split('.').reduce((o: Json, k) => o[k], bad)[key] = 1;
+      expect(paths(validateHPOJob(bad))).toEqual([`${at}.${key}`]);
+    }
+  });
+
+  it('prefixes what the settings hooks say with the settings path', () => {
+    const hooks: ValidationHooks = {
+      validateSamplerSettings: (name, settings) =>
+        name === 'tpe' && settings['nStartupTrials'] === 5
+          ? ['nStartupTrials: too few', 'settings do not fit']
+          : [],
+      validateSchedulerSettings: (name) => (name === 'asha' ? ['reductionFactor: must be >= 2'] : []),
+    };
+    expect(validateHPOJob(fullJob, hooks)).toEqual([
+      { path: 'spec.sampler.settings.nStartupTrials', message: 'too few' },
+      { path: 'spec.sampler.settings', message: 'settings do not fit' },
+      { path: 'spec.earlyStopping.settings.reductionFactor', message: 'must be >= 2' },
+    ]);
+  });
+
+  it('calls a hook with empty settings when there are none, and not when the block is malformed', () => {
+    const seen: string[] = [];
+    const hooks: ValidationHooks = {
+      validateSamplerSettings: (name, settings) => (seen.push(`${name} ${JSON.stringify(settings)}`), []),
+    };
+    const doc = clone(fullJob) as Json;
+    doc['spec'].sampler = { name: 'random' };
+    validateHPOJob(doc, hooks);
+    doc['spec'].sampler = { name: 'random', settings: 'x' };
+    validateHPOJob(doc, hooks);
+    expect(seen).toEqual(['random {}']);
+  });
+
+  it('limits the job name so that its Trial names stay DNS labels', () => {
+    const doc = clone(fullJob) as Json;
+    doc['metadata'].name = 'a'.repeat(53);
+    expect(validateHPOJob(doc).map(formatError)).toEqual([
+      'metadata.name: must be at most 52 characters, got 53 (its Trials are named <name>-<index> and must fit in 63)',
+    ]);
+  });
+
+  it('requires a clear trainer with a command when there are several containers', () => {
+    const doc = clone(fullJob) as Json;
+    const containers = doc['spec'].trialTemplate.template.spec.containers;
+    containers.unshift({ name: 'sidecar', image: 'busybox' });
+    expect(validateHPOJob(doc)).toEqual([]);
+    delete containers[1].command;
+    expect(paths(validateHPOJob(doc))).toEqual(['spec.trialTemplate.template.spec.containers[1].command']);
+  });
+
+  it('never throws, whatever is put where (seeded mutations of a valid job)', () => {
+    const junk = [null, 0, -1, 1.5, '', 'x', true, [], [null], {}, { a: 1 }, Infinity, NaN, 2 ** 40];
+    const rng = new Rng(20251124);
+    const slots = (o: unknown, at: (string | number)[] = []): (string | number)[][] =>
+      o !== null && typeof o === 'object'
+        ? Object.keys(o).flatMap((k) => {
+            const key = Array.isArray(o) ? Number(k) : k;
+            return [[...at, key], ...slots((o as Json)[k], [...at, key])];
+          })
+        : [];
+    const all = slots(fullJob);
+    for (let n = 0; n < 600; n++) {
+      const doc = clone(fullJob) as Json;
+      for (let m = 0; m <= rng.int(3); m++) {
+        const path = all[rng.int(all.length)]!;
+        const parent = path.slice(0, -1).reduce((o: Json | undefined, k) => o?.[k], doc);
+        if (parent && typeof parent === 'object')
+          parent[path.at(-1)!] = structuredClone(junk[rng.int(junk.length)]);
+      }
+      const errors = validateHPOJob(doc, {
+        validateSamplerSettings: () => [],
+        validateSchedulerSettings: () => [],
+      });
+      for (const e of errors) {
+        expect(e.path).toMatch(/^(\(document\)|[A-Za-z_]\S*)$/);
+        expect(e.message.length).toBeGreaterThan(0);
+      }
     }
   });
 });
 
-describe('defaults', () => {
-  it('fills every default without touching the input', () => {
-    const spec = Object.freeze({
-      objective: Object.freeze({ metric: 'loss', direction: 'minimize' as const }),
-      parameters: [],
-      trialTemplate: Object.freeze({ template: { spec: { containers: [] } } }),
-    });
-    const r = applyDefaults(spec, 77);
-    expect(r).toMatchObject({
-      objective: { strategy: 'latest' },
-      sampler: { name: 'tpe', settings: {} },
-      earlyStopping: { name: 'none', settings: {} },
-      budget: { maxTrials: 100, maxFailedTrials: 5 },
-      parallelism: 1,
-      seed: 77,
-      trialTemplate: { retries: 3, checkpoint: { enabled: true, keep: 3 } },
-    });
-  });
-  it('parses Go-style durations', () => {
-    expect(parseDuration('1h30m')).toBe(5_400_000);
-    expect(parseDuration('90s')).toBe(90_000);
-    expect(parseDuration('250ms')).toBe(250);
-    expect(parseDuration('6 hours')).toBeUndefined();
+describe('validateTrial', () => {
+  it('accepts the full fixture and rejects a wrong one field by field', () => {
+    expect(validateTrial(fullTrial)).toEqual([]);
+    expect(parseTrial(fullTrial).trial?.spec.index).toBe(0);
+    const bad = clone(fullTrial) as Json;
+    bad['spec'] = { hpoJob: 'Job', index: -1, params: { a: [1] }, seed: 1.5, stop: 'no', extra: 1 };
+    expect(paths(validateTrial(bad))).toEqual([
+      'spec.hpoJob',
+      'spec.index',
+      'spec.params.a',
+      'spec.seed',
+      'spec.stop',
+      'spec.extra',
+    ]);
+    expect(validateTrial(fullJob)[0]).toEqual({ path: 'kind', message: 'must be Trial, got "HPOJob"' });
+    expect(validateTrial(undefined)).toEqual([
+      { path: '(document)', message: 'must be a YAML mapping (a Trial)' },
+    ]);
   });
 });
 
-describe('setCondition', () => {
-  it('keeps the transition time when the status does not change, and says whether anything changed', () => {
-    const a = setCondition(
-      undefined,
-      { type: 'Running', status: 'True', reason: 'TrialsRunning', message: '2 running' },
-      't1',
-    );
-    expect(a.changed).toBe(true);
-    const b = setCondition(
-      a.conditions,
-      { type: 'Running', status: 'True', reason: 'TrialsRunning', message: '2 running' },
-      't2',
-    );
-    expect(b).toEqual({ conditions: a.conditions, changed: false });
-    const c = setCondition(
-      b.conditions,
-      { type: 'Running', status: 'True', reason: 'TrialsRunning', message: '3 running' },
-      't3',
-    );
-    expect(c.changed).toBe(true);
-    expect(c.conditions[0]!.lastTransitionTime).toBe('t1');
-    const d = setCondition(
-      c.conditions,
-      { type: 'Running', status: 'False', reason: 'MaxTrialsReached', message: 'done' },
-      't4',
-    );
-    expect(d.conditions[0]!.lastTransitionTime).toBe('t4');
+describe('InvalidManifest', () => {
+  it('is a typed UltronError carrying every error', () => {
+    expect(requireHPOJob(fullJob).metadata.name).toBe('full-example');
+    let caught: unknown;
+    try {
+      requireHPOJob({ ...fullJob, kind: 'Trial' });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(InvalidManifest);
+    expect(caught).toBeInstanceOf(UltronError);
+    expect((caught as InvalidManifest).code).toBe('InvalidManifest');
+    expect((caught as InvalidManifest).errors).toEqual([
+      { path: 'kind', message: 'must be HPOJob, got "Trial"' },
+    ]);
+    expect((caught as InvalidManifest).message).toBe('kind: must be HPOJob, got "Trial"');
   });
 });

@@ -7,12 +7,12 @@ import { validateCommand } from './validate.js';
 const USAGE = `usage: ultron <command> [flags]
 
 commands:
-  run FILE       run an HPOJob on this machine, trials as local processes (ultron run --help)
-  validate FILE...  check HPOJob/Trial manifests; prints every error with its field path
+  run FILE          run an HPOJob on this machine, trials as local processes (ultron run --help)
+  validate FILE...  check HPOJob and Trial manifests; prints every error with its field path
 
 flags:
-  --help, -h     this help
-  --version      the version`;
+  --help, -h        this help
+  --version         the version`;
 
 function version(): string {
   // operator/cli in sources, dist/operator/cli when built: the package root is two or three levels up.
@@ -56,6 +56,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`ultron ${command}: ${e.message}`);
+      if (e.usage) io.err(`\n${e.usage}`);
       return 2;
     }
     throw e;

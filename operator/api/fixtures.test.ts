@@ -1,0 +1,73 @@
+/**
+ * Every malformed manifest under __fixtures__/invalid names its expected error path on its first line
+ * (`# expect: spec.parameters[2].min`); `ultron validate` must report that path and nothing may throw.
+ * Valid fixtures and every examples/**\/hpojob*.yaml must validate clean.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { memoryIo } from '../cli/io.js';
+import { main } from '../cli/main.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const fixtures = join(here, '__fixtures__');
+const repo = join(here, '..', '..');
+
+const yamlFiles = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
+
+async function validate(file: string): Promise<{ code: number; stdout: string[]; stderr: string[] }> {
+  const io = memoryIo();
+  const code = await main(['validate', file], io);
+  return { code, stdout: io.stdout, stderr: io.stderr };
+}
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('invalid manifests', () => {
+  const dir = join(fixtures, 'invalid');
+  const files = yamlFiles(dir);
+
+  it('there are at least 25 distinct malformed manifests, each naming its expected error', () => {
+    expect(files.length).toBeGreaterThanOrEqual(25);
+    const texts = files.map((f) => readFileSync(join(dir, f), 'utf8'));
+    for (const t of texts) expect(t).toMatch(/^# expect: \S+\n/);
+    expect(new Set(texts).size).toBe(texts.length);
+  });
+
+  it.each(files)('%s is rejected with the expected field named', async (name) => {
+    const file = join(dir, name);
+    const expected = /^# expect: (\S+)/.exec(readFileSync(file, 'utf8'))![1]!;
+    const { code, stdout, stderr } = await validate(file);
+    expect(code).toBe(1);
+    expect(stdout).toEqual([]);
+    const line =
+      expected === 'YAML'
+        ? new RegExp(`^${escape(file)}:\\d+:\\d+: YAML: \\S`)
+        : new RegExp(`^${escape(file)}(:doc \\d+)?: ${escape(expected)}: \\S`);
+    expect(stderr.filter((l) => line.test(l))).not.toEqual([]);
+  });
+});
+
+describe('valid manifests', () => {
+  it.each(yamlFiles(join(fixtures, 'valid')))('%s validates clean', async (name) => {
+    const { code, stdout, stderr } = await validate(join(fixtures, 'valid', name));
+    expect(stderr).toEqual([]);
+    expect(code).toBe(0);
+    expect(stdout.every((l) => / ok \((HPOJob|Trial) [a-z0-9-]+\)$/.test(l))).toBe(true);
+  });
+
+  it('every examples/**/hpojob*.yaml validates clean', async () => {
+    const walk = (d: string): string[] =>
+      readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? walk(join(d, e.name)) : /^hpojob.*\.ya?ml$/.test(e.name) ? [join(d, e.name)] : [],
+      );
+    const examples = existsSync(join(repo, 'examples')) ? walk(join(repo, 'examples')) : [];
+    for (const file of examples) {
+      const { code, stderr } = await validate(file);
+      expect({ file, stderr, code }).toEqual({ file, stderr: [], code: 0 });
+    }
+  });
+});
