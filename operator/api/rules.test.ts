@@ -166,15 +166,6 @@ describe('list rules', () => {
     expect(clear.violations([{ name: 'a' }])).toEqual([]);
     expect(clear.violations([{ name: 'a' }, { name: 'trainer' }])).toEqual([]);
     expect(clear.violations([{ name: 'a' }, { name: 'b' }])).toEqual([{ at: '' }]);
-    const command = rule(CONTAINER_LIST_RULES, 'needs a command');
-    expect(command.violations([{ name: 'a' }, { name: 'trainer', command: ['x'] }])).toEqual([]);
-    expect(
-      command.violations([
-        { name: 'a', command: ['x'] },
-        { name: 'trainer', command: [] },
-      ]),
-    ).toEqual([{ at: '[1].command' }]);
-    expect(command.violations([{ name: 'only' }])).toEqual([{ at: '[0].command' }]);
   });
 });
 

@@ -214,27 +214,13 @@ export const CONTAINER_LIST_RULES: readonly ListRule<Obj>[] = [
     cel: 'self.all(c, self.exists_one(d, d.name == c.name))',
     message: 'container names must be unique',
     violations: (cs) =>
-      duplicates(cs, nameOf).map(([i, j]) => ({ at: `[${i}].name`, detail: `also [${j}]` })),
+      duplicates(cs, nameOf).map(([i, j]) => ({ at: `[${i}].name`, detail: `also ${CONTAINERS}[${j}]` })),
   },
   {
     at: CONTAINERS,
     cel: "size(self) == 1 || self.exists(c, c.name == 'trainer')",
     message: 'with more than one container, one must be named trainer (the container that trains)',
     violations: (cs) => (cs.length <= 1 || cs.some((c) => c['name'] === 'trainer') ? [] : [{ at: '' }]),
-  },
-  {
-    at: CONTAINERS,
-    cel:
-      "self.exists(c, c.name == 'trainer') ? self.all(c, c.name != 'trainer' || " +
-      '(has(c.command) && size(c.command) > 0)) : (has(self[0].command) && size(self[0].command) > 0)',
-    message: 'the trainer container needs a command (the local runner starts it)',
-    violations: (cs) => {
-      const t = trainerContainerIndex(cs);
-      const cmd = cs[t]?.['command'];
-      // A command of the wrong type is the schema's to report.
-      const missing = cmd === undefined || (Array.isArray(cmd) && cmd.length === 0);
-      return cs.length > 0 && missing ? [{ at: `[${t}].command` }] : [];
-    },
   },
 ];
 

@@ -114,7 +114,7 @@ function checkObject(schema: ObjectSchema, value: unknown, path: string, out: Va
   if (schema.minProperties !== undefined && Object.keys(value).length < schema.minProperties)
     out.push({ path, message: `must have at least ${schema.minProperties} entry` });
   for (const key of Object.keys(value)) {
-    if (key in props) continue;
+    if (Object.hasOwn(props, key)) continue;
     if (schema.additionalProperties)
       checkSchema(schema.additionalProperties, value[key], joinPath(path, key), out);
     else if (!schema.preserveUnknownFields)

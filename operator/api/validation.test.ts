@@ -90,6 +90,9 @@ describe('validateHPOJob', () => {
       ['spec.earlyStopping', 'setting'],
       ['spec.trialTemplate.checkpoint', 'every'],
       ['spec.trialTemplate', 'template2'],
+      // Names of Object.prototype members are unknown fields too, not inherited properties.
+      ['spec', 'constructor'],
+      ['spec.budget', 'toString'],
     ] as const) {
       const bad = clone(fullJob) as Json;
       at.split('.').reduce((o: Json, k) => o[k], bad)[key] = 1;
@@ -133,13 +136,15 @@ describe('validateHPOJob', () => {
     ]);
   });
 
-  it('requires a clear trainer with a command when there are several containers', () => {
+  it('requires a clear trainer when there are several containers, but not its command (the image may start it)', () => {
     const doc = clone(fullJob) as Json;
     const containers = doc['spec'].trialTemplate.template.spec.containers;
     containers.unshift({ name: 'sidecar', image: 'busybox' });
     expect(validateHPOJob(doc)).toEqual([]);
     delete containers[1].command;
-    expect(paths(validateHPOJob(doc))).toEqual(['spec.trialTemplate.template.spec.containers[1].command']);
+    expect(validateHPOJob(doc)).toEqual([]);
+    containers[1].name = 'main';
+    expect(paths(validateHPOJob(doc))).toEqual(['spec.trialTemplate.template.spec.containers']);
   });
 
   it('never throws, whatever is put where (seeded mutations of a valid job)', () => {

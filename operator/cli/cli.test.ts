@@ -124,3 +124,15 @@ describe('ultron', () => {
     expect(r.stderr[0]).toMatch(/^ultron: unknown command 'frobnicate'[\s\S]*usage: ultron <command>/);
   });
 });
+
+describe('ultron run', () => {
+  it('refuses a trainer without a command that validate accepts (the image entrypoint is cluster-only)', async () => {
+    const f = write('from-image.yaml', good.replace('command: [python3, t.py]', 'image: my/trainer'));
+    expect((await run('validate', f)).code).toBe(0);
+    const r = await run('run', f, '--output', join(dir, 'out-from-image'), '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toEqual([
+      `${f}: spec.trialTemplate.template.spec.containers[0].command: the local runner needs the trainer's command (it does not use the image or its entrypoint); add e.g. command: [python3, train.py]`,
+    ]);
+  });
+});

@@ -8,6 +8,7 @@ import type { HPOJob } from '../api/types.js';
 import { builtinValidationHooks } from '../core/settings-validation.js';
 import { UltronError } from '../core/errors.js';
 import { Display } from '../local/display.js';
+import { localRunErrors } from '../local/env.js';
 import { formatRepeatSummary, summarizeRepeats, writeRepeatSummary } from '../local/repeat.js';
 import { LocalRun, RunError, type RunOutcome } from '../local/runner.js';
 import { loadState } from '../local/state.js';
@@ -56,8 +57,8 @@ async function loadJob(file: string, io: Io): Promise<HPOJob | undefined> {
     return undefined;
   }
   const { job, errors } = parseHPOJob(doc.value, builtinValidationHooks);
-  for (const e of errors) io.err(`${file}: ${formatError(e)}`);
-  return job;
+  for (const e of [...errors, ...(job ? localRunErrors(job.spec) : [])]) io.err(`${file}: ${formatError(e)}`);
+  return job && localRunErrors(job.spec).length === 0 ? job : undefined;
 }
 
 function printOutcome(outcome: RunOutcome, io: Io, file: string, outputDir: string, metric: string): void {

@@ -1,5 +1,7 @@
 /** The trainer's environment contract (ARCHITECTURE §6) and Kubernetes-style `$(VAR)` expansion. */
-import type { Container, ParamConfig } from '../api/index.js';
+import type { Container, HPOJobSpec, ParamConfig } from '../api/index.js';
+import { trainerContainerIndex } from '../api/rules.js';
+import type { ValidationError } from '../api/validation.js';
 
 export interface TrialEnvInput {
   job: string;
@@ -39,7 +41,25 @@ export function expandVars(text: string, env: Readonly<Record<string, string | u
 
 /** The trainer: the container named `trainer`, else the first. */
 export function trainerContainer(containers: readonly Container[]): Container {
-  return containers.find((c) => c.name === 'trainer') ?? containers[0]!;
+  return containers[trainerContainerIndex(containers)]!;
+}
+
+/**
+ * What only the local runner needs of a valid job: the trainer's command. In a cluster the image's
+ * entrypoint may start training (ARCHITECTURE §3), so the API does not require it.
+ */
+export function localRunErrors(spec: HPOJobSpec): ValidationError[] {
+  const containers = spec.trialTemplate.template.spec.containers;
+  const t = trainerContainerIndex(containers);
+  if (containers[t]?.command?.length) return [];
+  return [
+    {
+      path: `spec.trialTemplate.template.spec.containers[${t}].command`,
+      message:
+        "the local runner needs the trainer's command (it does not use the image or its entrypoint); " +
+        'add e.g. command: [python3, train.py]',
+    },
+  ];
 }
 
 export interface TrainerCommand {
