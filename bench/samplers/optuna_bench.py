@@ -84,13 +84,17 @@ def time_per_suggestion(n_obs, repeats=20):
 def main():
     seeds = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     evaluations = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+    first_seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1000
+    timing = len(sys.argv) <= 4 or sys.argv[4] != "--no-timing"
     out = {"version": optuna.__version__, "curves": {}, "msPerSuggestion": {}}
     for name, multivariate in (("optuna-tpe", False), ("optuna-tpe-multivariate", True)):
         out["curves"][name] = {}
         for problem in PROBLEMS:
-            out["curves"][name][problem] = [optimize(problem, 1000 + s, evaluations, multivariate) for s in range(seeds)]
+            out["curves"][name][problem] = [
+                optimize(problem, first_seed + s, evaluations, multivariate) for s in range(seeds)
+            ]
             print(f"optuna: {name} {problem} done", file=sys.stderr, flush=True)
-    for n in (100, 1000):
+    for n in (100, 1000) if timing else ():
         out["msPerSuggestion"][str(n)] = time_per_suggestion(n)
     json.dump(out, sys.stdout)
 

@@ -20,6 +20,22 @@ export function readBoolean(settings: JsonObject, key: string, fallback: boolean
   return v;
 }
 
+export function readChoice<T extends string>(
+  settings: JsonObject,
+  key: string,
+  fallback: T,
+  choices: readonly T[],
+): T {
+  const v = settings[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) {
+    throw new InvalidSettings(
+      `${key}: must be one of ${choices.map((c) => `"${c}"`).join(', ')}, got ${JSON.stringify(v)}`,
+    );
+  }
+  return v as T;
+}
+
 export interface NumberBounds {
   min?: number;
   max?: number;

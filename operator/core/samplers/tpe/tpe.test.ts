@@ -28,6 +28,8 @@ describe('TPE math', () => {
       considerMagicClip: true,
       considerEndpoints: false,
       multivariate: false,
+      bandwidth: 'scott',
+      minBandwidth: 0.08,
     });
     const n = 20000;
     const xs = Float64Array.from({ length: n }, (_, i) => ((i + 0.5) / n) * 2);
@@ -44,10 +46,69 @@ describe('TPE math', () => {
       considerMagicClip: true,
       considerEndpoints: false,
       multivariate: true,
+      bandwidth: 'scott',
+      minBandwidth: 0.08,
     });
     const xs = Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8], Math.log);
     const total = Array.from(est.logPdf(xs, 8)).reduce((s, l) => s + Math.exp(l), 0);
     expect(total).toBeCloseTo(1, 6);
+  });
+
+  describe("multivariate bandwidth by Scott's rule", () => {
+    const x = { name: 'x', type: 'float' as const, min: 0, max: 10 };
+    const options = {
+      priorWeight: 1,
+      considerMagicClip: true,
+      considerEndpoints: false,
+      multivariate: true,
+      bandwidth: 'scott' as const,
+      minBandwidth: 0.08,
+    };
+    /** A truncated normal mixture on [0, 10] with equal weights over the observations and the prior. */
+    const mixture = (at: number, kernels: Array<[number, number]>): number =>
+      Math.log(
+        kernels.reduce((sum, [mu, s]) => {
+          const z = (at - mu) / s;
+          const mass = normalCdf((10 - mu) / s) - normalCdf((0 - mu) / s);
+          return sum + Math.exp(-0.5 * z * z) / (s * Math.sqrt(2 * Math.PI) * mass);
+        }, 0) / kernels.length,
+      );
+
+    it('sets σ = n^(−1/(d+4)) · the spread of the observations', () => {
+      // Observations 2 and 8: standard deviation 3, n = 2, d = 1 → σ = 2^(−1/5) · 3.
+      const est = new ParzenEstimator([x], [[2], [8]], [1, 1], options);
+      const s = 2 ** (-1 / 5) * 3;
+      for (const at of [0.5, 3, 5, 9.9])
+        expect(est.logPdf(Float64Array.of(at), 1)[0]).toBeCloseTo(
+          mixture(at, [
+            [2, s],
+            [8, s],
+            [5, 10],
+          ]),
+          9,
+        );
+    });
+
+    it('never narrows a kernel below minBandwidth · range', () => {
+      const est = new ParzenEstimator([x], [[5], [5], [5]], [1, 1, 1], options);
+      const k: [number, number] = [5, 0.8];
+      for (const at of [4, 5, 6.5])
+        expect(est.logPdf(Float64Array.of(at), 1)[0]).toBeCloseTo(mixture(at, [k, k, k, [5, 10]]), 9);
+    });
+
+    it("with bandwidth 'optuna', uses 0.2 · n^(−1/(d+4)) · range", () => {
+      const est = new ParzenEstimator([x], [[2], [8]], [1, 1], { ...options, bandwidth: 'optuna' });
+      const s = Math.max(0.2 * 2 ** (-1 / 5) * 10, 10 / 4); // the magic clip: range / (1 + K), K = 3 kernels
+      for (const at of [1, 5])
+        expect(est.logPdf(Float64Array.of(at), 1)[0]).toBeCloseTo(
+          mixture(at, [
+            [2, s],
+            [8, s],
+            [5, 10],
+          ]),
+          9,
+        );
+    });
   });
 
   it('has Optuna-shaped default gamma and weights', () => {
@@ -173,5 +234,10 @@ describe('TPE sampler', () => {
     expect(() => tpe.validateSettings({ gamma: 2 })).toThrow(/gamma/);
     expect(() => tpe.validateSettings({ multivariate: 'yes' })).toThrow(/multivariate/);
     expect(() => tpe.validateSettings({ gamma: 'default', multivariate: false })).not.toThrow();
+    expect(() => tpe.validateSettings({ bandwidth: 'silverman' })).toThrow(
+      /bandwidth: must be one of "scott", "optuna"/,
+    );
+    expect(() => tpe.validateSettings({ minBandwidth: 0 })).toThrow(/minBandwidth/);
+    expect(() => tpe.validateSettings({ bandwidth: 'optuna', minBandwidth: 0.05 })).not.toThrow();
   });
 });

@@ -1,0 +1,73 @@
+/**
+ * Compares TPE settings over many seeds, for tuning defaults on seeds the benchmark does not use:
+ *
+ *   node dist/bench/samplers/compare.js --first-seed 2000 --seeds 40 \
+ *     --optuna optuna-2000.json --variant 'default={}' --variant 'g15={"gamma":0.15}'
+ *
+ * (optuna-2000.json from `optuna_bench.py 40 100 2000 --no-timing`, same seeds.) Prints, per problem and
+ * variant, the median best regret at 25/50/100 evaluations, the ratio to Optuna's TPE at 100, and a
+ * bootstrap 80% interval of that ratio, so a difference can be told from seed noise.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { JsonObject } from '../../operator/api/types.js';
+import { getSamplerFactory } from '../../operator/core/samplers/registry.js';
+import { Rng } from '../../operator/core/rng.js';
+import { median, optimize } from '../../operator/core/testing/optimize.js';
+import { PROBLEMS } from '../../operator/core/testing/problems.js';
+
+const { values } = parseArgs({
+  options: {
+    seeds: { type: 'string', default: '40' },
+    'first-seed': { type: 'string', default: '2000' },
+    evals: { type: 'string', default: '100' },
+    optuna: { type: 'string' },
+    sampler: { type: 'string', default: 'tpe' },
+    variant: { type: 'string', multiple: true, default: ['default={}'] },
+  },
+});
+const first = Number(values['first-seed']);
+const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => first + i);
+const evals = Number(values.evals);
+const optuna = values.optuna
+  ? (JSON.parse(readFileSync(values.optuna, 'utf8')) as {
+      curves: Record<string, Record<string, number[][]>>;
+    })
+  : undefined;
+
+/** Bootstrap 10th and 90th percentiles of median(a) / median(b), resampling each side independently. */
+function ratioInterval(a: number[], b: number[], rounds = 2000): [number, number] {
+  const rng = new Rng(7);
+  const pick = (xs: number[]) => xs.map(() => xs[Math.floor(rng.random() * xs.length)]!);
+  const ratios = Array.from({ length: rounds }, () => median(pick(a)) / median(pick(b))).sort(
+    (x, y) => x - y,
+  );
+  return [ratios[Math.floor(rounds * 0.1)]!, ratios[Math.floor(rounds * 0.9)]!];
+}
+
+const fmt = (x: number) => (Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toPrecision(3));
+const variants = values.variant.map((v) => {
+  const eq = v.indexOf('=');
+  return { label: v.slice(0, eq), settings: JSON.parse(v.slice(eq + 1)) as JsonObject };
+});
+
+for (const problem of PROBLEMS) {
+  console.log(`\n${problem.name} (${seeds.length} seeds from ${first}, regret @25 @50 @${evals})`);
+  const reference = optuna?.curves['optuna-tpe']?.[problem.name]?.map((c) => c[evals - 1]! - problem.optimum);
+  for (const [label, curves] of Object.entries(optuna?.curves ?? {})) {
+    const at = (n: number) => median(curves[problem.name]!.map((c) => c[n - 1]! - problem.optimum));
+    console.log(`  ${label.padEnd(28)} ${[25, 50, evals].map((n) => fmt(at(n)).padStart(9)).join(' ')}`);
+  }
+  for (const { label, settings } of variants) {
+    const curves = seeds.map((seed) =>
+      optimize(getSamplerFactory(values.sampler)!.create(), problem, evals, seed, settings),
+    );
+    const regrets = (n: number) => curves.map((c) => c[n - 1]! - problem.optimum);
+    let line = `  ${label.padEnd(28)} ${[25, 50, evals].map((n) => fmt(median(regrets(n))).padStart(9)).join(' ')}`;
+    if (reference) {
+      const [lo, hi] = ratioInterval(regrets(evals), reference);
+      line += `   ratio ${fmt(median(regrets(evals)) / median(reference))} [${fmt(lo)}, ${fmt(hi)}]`;
+    }
+    console.log(line);
+  }
+}
