@@ -2,7 +2,8 @@
  * The bed's core: real nodes (kubelet + containerd) of the pinned release with GPU capacity, and node
  * loss — the real node-lifecycle controller and taint-based eviction move a Job's pod elsewhere.
  */
-import { bedEnv, kubectl, kubectlJson } from './lib/bed.js';
+import { readFileSync } from 'node:fs';
+import { BED_DIR, bedEnv, kubectl, kubectlJson } from './lib/bed.js';
 import { eventually } from './lib/eventually.js';
 import { createNamespace, deleteNamespace } from './lib/namespace.js';
 import { failNode, restartNode } from './lib/nodes.js';
@@ -28,15 +29,25 @@ const node = (name: string) => kubectlJson<NodeInfo>(['get', 'node', name]);
 const ready = async (name: string) =>
   (await node(name)).status.conditions.find((c) => c.type === 'Ready')?.status;
 const gpus = async (name: string) => (await node(name)).status.allocatable['nvidia.com/gpu'];
-const expectedGpus = process.env['ULTRON_BED_GPUS'] ?? '2';
+// What the running bed was started with and pinned to, not what this process's environment says.
+const expectedGpus = readFileSync(`${BED_DIR}/gpus`, 'utf8').trim();
+const pinned = Object.fromEntries(
+  readFileSync(new URL('./cluster/versions.env', import.meta.url), 'utf8')
+    .split('\n')
+    .map((line) => /^([A-Z0-9_]+)=(.*)$/.exec(line.trim()))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => [m[1]!, m[2]!]),
+);
 
 it('has its nodes Ready, on the pinned release, at their bridge address, with nvidia.com/gpu capacity', async () => {
-  const names = bedEnv()['ULTRON_BED_NODES']!.split(' ');
+  const names = bedEnv()['ULTRON_BED_NODE_NAMES']!.split(' ');
   for (const [i, name] of names.entries()) {
     const n = await node(name);
     expect(n.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
-    expect(n.status.nodeInfo.kubeletVersion).toBe('v1.36.3');
-    expect(n.status.nodeInfo.containerRuntimeVersion).toMatch(/^containerd:\/\/2\.4\.2/);
+    expect(n.status.nodeInfo.kubeletVersion).toBe(pinned['KUBERNETES_VERSION']);
+    // go install stamps the module version, possibly with a suffix.
+    const containerd = pinned['CONTAINERD_VERSION']!.replace(/^v/, '').replaceAll('.', '\\.');
+    expect(n.status.nodeInfo.containerRuntimeVersion).toMatch(new RegExp(`^containerd://${containerd}`));
     // Not loopback: `kubectl logs` and exec reach the kubelet at this address.
     expect(n.status.addresses).toContainEqual({ type: 'InternalIP', address: `10.244.${i + 1}.1` });
     expect(n.status.allocatable['nvidia.com/gpu']).toBe(expectedGpus);
@@ -44,7 +55,7 @@ it('has its nodes Ready, on the pinned release, at their bridge address, with nv
 });
 
 it('replaces the pod of a failed node on the other node', async () => {
-  const nodes = bedEnv()['ULTRON_BED_NODES']!.split(' ');
+  const nodes = bedEnv()['ULTRON_BED_NODE_NAMES']!.split(' ');
   expect(nodes.length).toBeGreaterThanOrEqual(2);
   await kubectl(
     ['apply', '-n', ns, '-f', '-'],
@@ -86,5 +97,5 @@ spec:
     await restartNode(lost);
   }
   await eventually(async () => expect(await ready(lost)).toBe('True'), 60_000);
-  expect(await gpus(lost)).toBe(expectedGpus);
+  await eventually(async () => expect(await gpus(lost)).toBe(expectedGpus));
 });

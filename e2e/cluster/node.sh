@@ -5,8 +5,15 @@
 #   stop = node loss: kubelet, containerd and every container die; start waits until the node is Ready
 #   and advertises its nvidia.com/gpu capacity, unless --no-wait (then `ready NAME` does it).
 source "$(dirname "$0")/lib.sh"
-action=${1:?usage: node.sh start|stop|ready NAME}
-NODE=${2:?usage: node.sh start|stop|ready NAME}
+USAGE="usage: node.sh start NAME [--no-wait] | stop NAME | ready NAME"
+action=${1:?$USAGE}
+NODE=${2:?$USAGE}
+WAIT=1
+case "${3:-}" in
+  '') ;;
+  --no-wait) [ "$action" = start ] || die "$USAGE"; WAIT=0 ;;
+  *) die "$USAGE" ;;
+esac
 N=${NODE#node-}
 D="$BED_DIR/nodes/$NODE"
 CGROUP_ROOT="/ultron-$NODE"
@@ -26,16 +33,30 @@ remove_cgroups() {
   done
 }
 
-# Ready, then the extended resource: the kubelet manages no nvidia.com/gpu, so it is advertised by
-# patching node status (Kubernetes' documented way for extended resources) and re-applied on each start.
+# Ready as reported by this run of the kubelet (a node object keeps Ready=True for a while after its
+# kubelet died, so the heartbeat must be newer than the start), then the extended resource: the kubelet
+# manages no nvidia.com/gpu, so it is advertised by patching node status (Kubernetes' documented way for
+# extended resources), re-applied on each start, and waited for in allocatable, which the scheduler reads.
+ready_since() { # node start-time(RFC 3339)
+  local hb
+  hb=$("$BIN_DIR/kubectl" get node "$1" \
+    -o jsonpath='{.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].lastHeartbeatTime}')
+  [ "${hb%% *}" = True ] && [[ ! "${hb#* }" < "$2" ]]
+}
+gpus_allocatable() { # node count
+  [ "$("$BIN_DIR/kubectl" get node "$1" -o jsonpath='{.status.allocatable.nvidia\.com/gpu}')" = "$2" ]
+}
 wait_ready() {
-  local k="$BIN_DIR/kubectl" gpus
+  local gpus started
   gpus=$(cat "$BED_DIR/gpus" 2>/dev/null || echo "${ULTRON_BED_GPUS:-2}")
+  started=$(cat "$D/started-at" 2>/dev/null || echo 1970-01-01T00:00:00Z)
   export KUBECONFIG="$BED_DIR/kubeconfig"
-  wait_for "$1 Ready" 60 bash -c "'$k' get node '$1' -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True"
-  [ "$("$k" get node "$1" -o jsonpath='{.status.capacity.nvidia\.com/gpu}')" = "$gpus" ] ||
-    "$k" patch node "$1" --subresource=status --type=json \
+  wait_for "$1's kubelet health" 60 curl -sf "http://127.0.0.1:$((10248 + 10 * (N - 1)))/healthz"
+  wait_for "$1 Ready" 60 ready_since "$1" "$started"
+  [ "$("$BIN_DIR/kubectl" get node "$1" -o jsonpath='{.status.capacity.nvidia\.com/gpu}')" = "$gpus" ] ||
+    "$BIN_DIR/kubectl" patch node "$1" --subresource=status --type=json \
       -p "[{\"op\":\"add\",\"path\":\"/status/capacity/nvidia.com~1gpu\",\"value\":\"$gpus\"}]" >/dev/null
+  wait_for "$1's $gpus GPUs in allocatable" 30 gpus_allocatable "$1" "$gpus"
 }
 
 case "$action" in
@@ -51,12 +72,21 @@ case "$action" in
     exit 0
     ;;
   start) ;;
-  *) die "usage: node.sh start NAME [--no-wait] | stop NAME | ready NAME" ;;
+  *) die "$USAGE" ;;
 esac
 
-pid_alive "$NODE-kubelet" && { log "$NODE is already running"; exit 0; }
+# Already started (the kubelet's pid file appears only after the image import, so look at the node's
+# own process): do not start a second containerd on the same socket, but still honour the wait.
+if pid_alive "$NODE"; then
+  log "$NODE is already running"
+  [ "$WAIT" = 0 ] || wait_ready "$NODE"
+  exit 0
+fi
 rm -f "$D/images-imported" "$D/containerd.sock" "$D/containerd.sock.ttrpc" # a killed node leaves them
 mkdir -p "$D"/{containerd,cni,cni-ipam,mnt/var-lib-kubelet,mnt/var-log-containers,mnt/var-log-pods,mnt/run-containerd,mnt/var-lib-cni,mnt/run-netns}
+# A heartbeat from this start is at least a second later than now (heartbeats have 1 s resolution, and
+# the previous kubelet of this node is gone by now).
+date -u -d '+1 second' +%Y-%m-%dT%H:%M:%SZ > "$D/started-at"
 for sub in /sys/fs/cgroup/*/; do
   case "$sub" in */unified/) continue ;; esac
   mkdir -p "$sub$CGROUP_ROOT"
@@ -159,5 +189,4 @@ wait_for "$NODE's containerd" 30 "$BIN_DIR/ctr" -a "$D/containerd.sock" version
 bash "$E2E_CLUSTER_DIR/images.sh" import "$D/containerd.sock"
 touch "$D/images-imported"
 wait_for "$NODE's kubelet" 30 pid_alive "$NODE-kubelet"
-[ "${3:-}" = --no-wait ] && exit 0
-wait_ready "$NODE"
+[ "$WAIT" = 0 ] || wait_ready "$NODE"

@@ -7,6 +7,8 @@
 source "$(dirname "$0")/lib.sh"
 NODES=${ULTRON_BED_NODES:-1}
 GPUS=${ULTRON_BED_GPUS:-2}
+[[ $NODES =~ ^[1-9][0-9]?$ ]] || die "ULTRON_BED_NODES must be a node count (1-99), got '$NODES'"
+[[ $GPUS =~ ^[0-9]+$ ]] || die "ULTRON_BED_GPUS must be a GPU count per node, got '$GPUS'"
 t0=$(date +%s)
 
 if [ -f "$BED_DIR/bed.env" ] && pid_alive kube-apiserver && pid_alive etcd \
@@ -134,7 +136,7 @@ for n in $(seq "$NODES"); do bash "$E2E_CLUSTER_DIR/node.sh" ready "node-$n"; do
   echo "export PATH=$BIN_DIR:\$PATH"
   echo "export ULTRON_BED_DIR=$BED_DIR"
   echo "export ULTRON_BED_HOST_IP=$HOST_IP"
-  echo "export ULTRON_BED_NODES=\"$(seq -f 'node-%g' -s ' ' "$NODES")\""
+  echo "export ULTRON_BED_NODE_NAMES=\"$(seq -f 'node-%g' -s ' ' "$NODES")\""
   for n in $(seq "$NODES"); do echo "export ULTRON_NODE_${n}_CONTAINERD=$BED_DIR/nodes/node-$n/containerd.sock"; done
 } > "$BED_DIR/bed.env.tmp"
 mv "$BED_DIR/bed.env.tmp" "$BED_DIR/bed.env"

@@ -17,15 +17,13 @@ export interface ManifestDocument {
   index: number;
   /** The parsed value; undefined when the document has syntax errors. */
   value: unknown;
-  /** Syntax problems as `line L, column C: message`. */
-  errors: string[];
-  /** The same problems, structured. */
+  /** Syntax problems (format them with formatSyntaxError). */
   syntaxErrors: YamlSyntaxError[];
 }
 
-/** `FILE:LINE:COLUMN: message`, the form editors and terminals link to. */
+/** `FILE:LINE:COLUMN: YAML: message`, the form editors and terminals link to. */
 export function formatSyntaxError(file: string, e: YamlSyntaxError): string {
-  return `${file}:${e.line}:${e.column}: ${e.message}`;
+  return `${file}:${e.line}:${e.column}: YAML: ${e.message}`;
 }
 
 /** The non-empty documents of a YAML text, each with its syntax errors. */
@@ -50,12 +48,7 @@ export function parseManifestText(text: string): ManifestDocument[] {
       }
     }
     if (syntaxErrors.length === 0 && (value === null || value === undefined)) continue; // empty document
-    out.push({
-      index,
-      value,
-      syntaxErrors,
-      errors: syntaxErrors.map((e) => `line ${e.line}, column ${e.column}: ${e.message}`),
-    });
+    out.push({ index, value, syntaxErrors });
   }
   return out;
 }

@@ -135,4 +135,14 @@ describe('ultron run', () => {
       `${f}: spec.trialTemplate.template.spec.containers[0].command: the local runner needs the trainer's command (it does not use the image or its entrypoint); add e.g. command: [python3, train.py]`,
     ]);
   });
+
+  it('reports YAML syntax errors as FILE:LINE:COLUMN, like validate', async () => {
+    const f = write('broken.yaml', 'kind: HPOJob\nspec: {a: 1\n');
+    const r = await run('run', f, '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.stderr.length).toBeGreaterThan(0);
+    for (const line of r.stderr)
+      expect(line).toMatch(new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: YAML: \\S`));
+    expect((await run('validate', f)).stderr).toEqual(r.stderr);
+  });
 });

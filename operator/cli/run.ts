@@ -2,7 +2,7 @@
 import { randomInt } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { loadManifestFile } from '../api/manifest.js';
+import { formatSyntaxError, loadManifestFile } from '../api/manifest.js';
 import { formatError, parseHPOJob } from '../api/validation.js';
 import type { HPOJob } from '../api/types.js';
 import { builtinValidationHooks } from '../core/settings-validation.js';
@@ -52,8 +52,8 @@ async function loadJob(file: string, io: Io): Promise<HPOJob | undefined> {
   }
   const doc = docs.find((d) => (d.value as { kind?: string } | undefined)?.kind === 'HPOJob') ?? docs[0];
   if (!doc) throw new UsageError(`${file} has no HPOJob document`);
-  if (doc.errors.length) {
-    for (const e of doc.errors) io.err(`${file}: YAML ${e}`);
+  if (doc.syntaxErrors.length) {
+    for (const e of doc.syntaxErrors) io.err(formatSyntaxError(file, e));
     return undefined;
   }
   const { job, errors } = parseHPOJob(doc.value, builtinValidationHooks);

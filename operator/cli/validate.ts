@@ -4,7 +4,7 @@
  * `FILE[:doc N]: ok (<Kind> <name>)` for good documents. Exit 0 when all are valid, 1 when any is not,
  * 2 on a usage error or an unreadable file.
  */
-import { loadManifestFile, type ManifestDocument } from '../api/manifest.js';
+import { formatSyntaxError, loadManifestFile, type ManifestDocument } from '../api/manifest.js';
 import { formatError, validateHPOJob, validateTrial, type ValidationError } from '../api/validation.js';
 import { builtinValidationHooks } from '../core/settings-validation.js';
 import { parseFlags, UsageError } from './args.js';
@@ -30,7 +30,7 @@ function report(file: string, docs: ManifestDocument[], io: Io): boolean {
     const where = docs.length > 1 ? `${file}:doc ${doc.index}` : file;
     if (doc.syntaxErrors.length) {
       ok = false;
-      for (const e of doc.syntaxErrors) io.err(`${file}:${e.line}:${e.column}: YAML: ${e.message}`);
+      for (const e of doc.syntaxErrors) io.err(formatSyntaxError(file, e));
       continue;
     }
     const { errors, kind } = validateDocument(doc.value);
