@@ -7,12 +7,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { applyDefaults, type HPOJob, type ResolvedHPOJobSpec } from '../api/index.js';
 import { SpaceExhausted } from '../core/errors.js';
-import { trialObjective } from '../core/planner/objective.js';
+import { samplerView } from '../core/planner/observations.js';
 import { plan } from '../core/planner/plan.js';
 import type { PlanActions, TrialSnapshot } from '../core/planner/types.js';
 import { hashKeys } from '../core/rng.js';
 import { getSamplerFactory } from '../core/samplers/registry.js';
-import type { Observation, Sampler } from '../core/samplers/types.js';
+import type { Sampler } from '../core/samplers/types.js';
 import { Space } from '../core/space/space.js';
 import { latestCompleteStep, pruneCheckpoints } from './checkpoints.js';
 import type { Display } from './display.js';
@@ -258,28 +258,10 @@ export class LocalRun {
     this.opts.display.event(`trial ${t.index} failed: ${t.message}`);
   }
 
-  private observations(): Observation[] {
-    return this.state.trials
-      .filter((t) => FINISHED.has(t.phase))
-      .map((t): Observation => {
-        if (t.phase === 'Failed') return { index: t.index, params: t.params, state: 'failed' };
-        if (t.phase === 'Succeeded') {
-          const value = trialObjective(t, this.spec.objective);
-          return value === undefined
-            ? { index: t.index, params: t.params, state: 'failed' }
-            : { index: t.index, params: t.params, state: 'complete', value, intermediate: t.reports };
-        }
-        return { index: t.index, params: t.params, state: 'pruned', intermediate: t.reports };
-      });
-  }
-
   /** Asks the sampler for `n` configurations, one index at a time (later ones see earlier ones as running). */
   private suggest(n: number): void {
     for (let k = 0; k < n; k++) {
       const index = this.state.trials.length ? Math.max(...this.state.trials.map((t) => t.index)) + 1 : 0;
-      const pending = this.state.trials
-        .filter((t) => !FINISHED.has(t.phase))
-        .map((t) => ({ index: t.index, params: t.params }));
       let params;
       try {
         [params] = this.sampler.sample({
@@ -287,8 +269,7 @@ export class LocalRun {
           settings: this.spec.sampler.settings,
           direction: this.spec.objective.direction,
           seed: this.spec.seed,
-          observations: this.observations(),
-          pending,
+          ...samplerView(this.state.trials, this.spec.objective),
           indices: [index],
         });
       } catch (e) {
