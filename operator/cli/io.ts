@@ -6,6 +6,8 @@ export interface Io {
   isTTY: boolean;
   /** Raw write for in-place redraws. */
   write(text: string): void;
+  /** The terminal's width in columns, when known (live lines are cut to fit). */
+  columns?(): number | undefined;
 }
 
 export const processIo: Io = {
@@ -13,6 +15,7 @@ export const processIo: Io = {
   err: (line) => process.stderr.write(`${line}\n`),
   isTTY: Boolean(process.stdout.isTTY),
   write: (text) => process.stdout.write(text),
+  columns: () => process.stdout.columns,
 };
 
 /** An Io that records lines, for tests. */

@@ -65,7 +65,7 @@ export class Display {
   /** Redraws the live block (TTY only). */
   render(view: ProgressView): void {
     if (this.mode !== 'live') return;
-    const width = process.stdout.columns || 120;
+    const width = this.io.columns?.() || 120;
     const lines = progressLines(view).map((l) => (l.length > width - 1 ? `${l.slice(0, width - 2)}…` : l));
     const up = this.drawn ? `\x1b[${this.drawn}A` : '';
     this.io.write(`${up}\r\x1b[J${lines.join('\n')}\n`);
