@@ -6,7 +6,8 @@
  *
  * (optuna-2000.json from `optuna_bench.py 40 100 2000 --no-timing`, same seeds.) Prints, per problem and
  * variant, the median best regret at 25/50/100 evaluations, the ratio to Optuna's TPE at 100, and a
- * bootstrap 80% interval of that ratio, so a difference can be told from seed noise.
+ * bootstrap 80% interval of that ratio, so a difference can be told from seed noise. `--problems` picks
+ * problems by name (default: all of the benchmark's).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     optuna: { type: 'string' },
     sampler: { type: 'string', default: 'tpe' },
     variant: { type: 'string', multiple: true, default: ['default={}'] },
+    problems: { type: 'string', default: PROBLEMS.map((p) => p.name).join(',') },
   },
 });
 const first = Number(values['first-seed']);
@@ -51,9 +53,15 @@ const variants = values.variant.map((v) => {
   return { label: v.slice(0, eq), settings: JSON.parse(v.slice(eq + 1)) as JsonObject };
 });
 
-for (const problem of PROBLEMS) {
+const problems = values.problems.split(',').map((name) => {
+  const problem = PROBLEMS.find((p) => p.name === name);
+  if (!problem) throw new Error(`unknown problem ${name}`);
+  return problem;
+});
+for (const problem of problems) {
   console.log(`\n${problem.name} (${seeds.length} seeds from ${first}, regret @25 @50 @${evals})`);
-  const reference = optuna?.curves['optuna-tpe']?.[problem.name]?.map((c) => c[evals - 1]! - problem.optimum);
+  // Ratios are to Optuna's TPE when its curves are given, else to the first variant.
+  let reference = optuna?.curves['optuna-tpe']?.[problem.name]?.map((c) => c[evals - 1]! - problem.optimum);
   for (const [label, curves] of Object.entries(optuna?.curves ?? {})) {
     const at = (n: number) => median(curves[problem.name]!.map((c) => c[n - 1]! - problem.optimum));
     console.log(`  ${label.padEnd(28)} ${[25, 50, evals].map((n) => fmt(at(n)).padStart(9)).join(' ')}`);
@@ -64,7 +72,8 @@ for (const problem of PROBLEMS) {
     );
     const regrets = (n: number) => curves.map((c) => c[n - 1]! - problem.optimum);
     let line = `  ${label.padEnd(28)} ${[25, 50, evals].map((n) => fmt(median(regrets(n))).padStart(9)).join(' ')}`;
-    if (reference) {
+    if (!reference) reference = regrets(evals);
+    else {
       const [lo, hi] = ratioInterval(regrets(evals), reference);
       line += `   ratio ${fmt(median(regrets(evals)) / median(reference))} [${fmt(lo)}, ${fmt(hi)}]`;
     }

@@ -42,14 +42,46 @@ PROBLEMS = {
     "rosenbrock4": (rosenbrock4, {f"x{j + 1}": (-2.048, 2.048) for j in range(4)}),
 }
 
+OPTIMIZER_PENALTY = {"adam": 0.0, "rmsprop": 0.2, "sgd": 0.5}
+
+
+def mixed(p):
+    best_lr = -1.5 if p["optimizer"] == "sgd" else -2.5
+    return (
+        (math.log10(p["lr"]) - best_lr) ** 2
+        + (math.log2(p["width"]) - 7) ** 2 / 8
+        + (p["depth"] - 3) ** 2 / 12
+        + OPTIMIZER_PENALTY[p["optimizer"]]
+        + 4 * (p["dropout"] - 0.15) ** 2
+    )
+
+
+def suggest_mixed(trial):
+    return {
+        "lr": trial.suggest_float("lr", 1e-5, 1.0, log=True),
+        "width": trial.suggest_int("width", 8, 512, log=True),
+        "depth": trial.suggest_int("depth", 1, 8),
+        "optimizer": trial.suggest_categorical("optimizer", ["sgd", "adam", "rmsprop"]),
+        "dropout": trial.suggest_float("dropout", 0.0, 0.5, step=0.05),
+    }
+
+
+def suggest_floats(space):
+    return lambda trial: {k: trial.suggest_float(k, lo, hi) for k, (lo, hi) in space.items()}
+
+
+# Each problem's function and how a trial suggests its parameters (mixed: as operator/core/testing/problems.ts).
+SUGGEST = {name: (f, suggest_floats(space)) for name, (f, space) in PROBLEMS.items()}
+SUGGEST["mixed"] = (mixed, suggest_mixed)
+
 
 def optimize(problem, seed, evaluations, multivariate):
-    f, space = PROBLEMS[problem]
+    f, suggest = SUGGEST[problem]
     study = optuna.create_study(sampler=TPESampler(seed=seed, multivariate=multivariate))
     best, curve = math.inf, []
     for _ in range(evaluations):
         trial = study.ask()
-        params = {k: trial.suggest_float(k, lo, hi) for k, (lo, hi) in space.items()}
+        params = suggest(trial)
         value = f(params)
         study.tell(trial, value)
         best = min(best, value)
@@ -89,7 +121,7 @@ def main():
     out = {"version": optuna.__version__, "curves": {}, "msPerSuggestion": {}}
     for name, multivariate in (("optuna-tpe", False), ("optuna-tpe-multivariate", True)):
         out["curves"][name] = {}
-        for problem in PROBLEMS:
+        for problem in SUGGEST:
             out["curves"][name][problem] = [
                 optimize(problem, first_seed + s, evaluations, multivariate) for s in range(seeds)
             ]

@@ -91,4 +91,36 @@ export const rosenbrock4: Problem = {
   argmin: { x1: 1, x2: 1, x3: 1, x4: 1 },
 };
 
-export const PROBLEMS: readonly Problem[] = [branin, hartmann6, rosenbrock4];
+const OPTIMIZER_PENALTY: Record<string, number> = { adam: 0, rmsprop: 0.2, sgd: 0.5 };
+/**
+ * A synthetic HPO-like problem over every kind of parameter (log float, log int, int, categorical,
+ * stepped float) with an interaction: the best learning rate depends on the optimizer (sgd wants ten
+ * times more). Not a standard function; it checks that sampler defaults tuned on smooth continuous
+ * problems do not hurt a mixed space.
+ */
+export const mixedHpo: Problem = {
+  name: 'mixed',
+  params: [
+    { name: 'lr', type: 'float', min: 1e-5, max: 1, log: true },
+    { name: 'width', type: 'int', min: 8, max: 512, log: true },
+    { name: 'depth', type: 'int', min: 1, max: 8 },
+    { name: 'optimizer', type: 'categorical', values: ['sgd', 'adam', 'rmsprop'] },
+    { name: 'dropout', type: 'float', min: 0, max: 0.5, step: 0.05 },
+  ],
+  evaluate(c) {
+    const optimizer = c['optimizer'] as string;
+    const bestLr = optimizer === 'sgd' ? -1.5 : -2.5;
+    return (
+      (Math.log10(x(c, 'lr')) - bestLr) ** 2 +
+      (Math.log2(x(c, 'width')) - 7) ** 2 / 8 +
+      (x(c, 'depth') - 3) ** 2 / 12 +
+      OPTIMIZER_PENALTY[optimizer]! +
+      4 * (x(c, 'dropout') - 0.15) ** 2
+    );
+  },
+  optimum: 0,
+  argmin: { lr: 10 ** -2.5, width: 128, depth: 3, optimizer: 'adam', dropout: 0.15 },
+};
+
+/** The sampler benchmark's problems (bench/samplers), in its order. */
+export const PROBLEMS: readonly Problem[] = [branin, hartmann6, rosenbrock4, mixedHpo];

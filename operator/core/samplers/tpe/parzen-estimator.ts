@@ -16,7 +16,8 @@
  *   σ_d = n^(−1/(d+4)) · (weighted standard deviation of the n observations along d) (Scott 1992,
  *   "Multivariate Density Estimation", §6.3), at least minBandwidth · range. The kernels are wide
  *   while the group is spread out and narrow as it concentrates, which is what refines a good region;
- *   the floor keeps l(x) from collapsing onto a few points. Checked against the alternative on seeds
+ *   the floor keeps l(x) from collapsing onto a few points. On an int or stepped parameter no kernel is
+ *   narrower than the grid cell of its value. Checked against the alternative on seeds
  *   the benchmark does not use (docs/tpe-defaults.md).
  * - multivariate, bandwidth "optuna": σ = 0.2 · n^(−1/(d+4)) · range for every kernel (Optuna's
  *   multivariate rule, after Falkner et al. 2018), with the magic clip.
@@ -197,6 +198,17 @@ function numericDim(
     neighbourBandwidths(mu, low, high, options.considerEndpoints, sigma);
   }
   for (let k = 0; k < K; k++) sigma[k] = Math.min(range, Math.max(minSigma, sigma[k]!));
+  const step = stepOf(param);
+  if (options.multivariate && options.bandwidth === 'scott' && step !== undefined) {
+    // Narrower than its value's cell, a kernel puts nearly all its mass on that one value and the
+    // search can no longer step to a neighbour (a few-valued int got stuck; docs/tpe-defaults.md).
+    for (let k = 0; k < n; k++) {
+      const v = fromInternal(param, mu[k]!);
+      const cell =
+        Math.min(high, toInternal(param, v + step / 2)) - Math.max(low, toInternal(param, v - step / 2));
+      sigma[k] = Math.min(range, Math.max(sigma[k]!, cell));
+    }
+  }
   sigma[n] = range;
   const logNorm = new Float64Array(K);
   for (let k = 0; k < K; k++) {

@@ -96,6 +96,19 @@ describe('TPE math', () => {
         expect(est.logPdf(Float64Array.of(at), 1)[0]).toBeCloseTo(mixture(at, [k, k, k, [5, 10]]), 9);
     });
 
+    it('keeps a kernel of an int parameter at least one cell wide, so it reaches the neighbours', () => {
+      // int 1..8: internal range [0.5, 8.5]; three observations at 3 → the floor 0.08 · 8 = 0.64 < 1 cell.
+      const n = { name: 'n', type: 'int' as const, min: 1, max: 8 };
+      const est = new ParzenEstimator([n], [[3], [3], [3]], [1, 1, 1], options);
+      const mass = (at: number, mu: number, s: number) =>
+        (normalCdf((at + 0.5 - mu) / s) - normalCdf((at - 0.5 - mu) / s)) /
+        (normalCdf((8.5 - mu) / s) - normalCdf((0.5 - mu) / s));
+      for (const at of [2, 3, 4, 8]) {
+        const expected = Math.log((3 * mass(at, 3, 1) + mass(at, 4.5, 8)) / 4);
+        expect(est.logPdf(Float64Array.of(at), 1)[0]).toBeCloseTo(expected, 9);
+      }
+    });
+
     it("with bandwidth 'optuna', uses 0.2 · n^(−1/(d+4)) · range", () => {
       const est = new ParzenEstimator([x], [[2], [8]], [1, 1], { ...options, bandwidth: 'optuna' });
       const s = Math.max(0.2 * 2 ** (-1 / 5) * 10, 10 / 4); // the magic clip: range / (1 + K), K = 3 kernels
