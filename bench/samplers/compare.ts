@@ -16,6 +16,7 @@ import { getSamplerFactory } from '../../operator/core/samplers/registry.js';
 import { Rng } from '../../operator/core/rng.js';
 import { median, optimize } from '../../operator/core/testing/optimize.js';
 import { PROBLEMS } from '../../operator/core/testing/problems.js';
+import { fmt } from './format.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,11 +32,20 @@ const { values } = parseArgs({
 const first = Number(values['first-seed']);
 const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => first + i);
 const evals = Number(values.evals);
-const optuna = values.optuna
-  ? (JSON.parse(readFileSync(values.optuna, 'utf8')) as {
-      curves: Record<string, Record<string, number[][]>>;
-    })
-  : undefined;
+interface OptunaCurves {
+  firstSeed?: number;
+  seeds?: number;
+  evaluations?: number;
+  curves: Record<string, Record<string, number[][]>>;
+}
+const optuna = values.optuna ? (JSON.parse(readFileSync(values.optuna, 'utf8')) as OptunaCurves) : undefined;
+// Ratios mean something only over the same seeds and budget.
+if (optuna && (optuna.firstSeed !== first || optuna.seeds !== seeds.length || optuna.evaluations !== evals)) {
+  throw new Error(
+    `${values.optuna} has seeds ${optuna.firstSeed}+${optuna.seeds} at ${optuna.evaluations} evaluations; ` +
+      `this run asks for ${first}+${seeds.length} at ${evals}: rerun optuna_bench.py ${seeds.length} ${evals} ${first}`,
+  );
+}
 
 /** Bootstrap 10th and 90th percentiles of median(a) / median(b), resampling each side independently. */
 function ratioInterval(a: number[], b: number[], rounds = 2000): [number, number] {
@@ -47,7 +57,6 @@ function ratioInterval(a: number[], b: number[], rounds = 2000): [number, number
   return [ratios[Math.floor(rounds * 0.1)]!, ratios[Math.floor(rounds * 0.9)]!];
 }
 
-const fmt = (x: number) => (Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toPrecision(3));
 const variants = values.variant.map((v) => {
   const eq = v.indexOf('=');
   return { label: v.slice(0, eq), settings: JSON.parse(v.slice(eq + 1)) as JsonObject };
@@ -63,6 +72,7 @@ for (const problem of problems) {
   // Ratios are to Optuna's TPE when its curves are given, else to the first variant.
   let reference = optuna?.curves['optuna-tpe']?.[problem.name]?.map((c) => c[evals - 1]! - problem.optimum);
   for (const [label, curves] of Object.entries(optuna?.curves ?? {})) {
+    if (!curves[problem.name]) continue;
     const at = (n: number) => median(curves[problem.name]!.map((c) => c[n - 1]! - problem.optimum));
     console.log(`  ${label.padEnd(28)} ${[25, 50, evals].map((n) => fmt(at(n)).padStart(9)).join(' ')}`);
   }

@@ -118,7 +118,14 @@ def main():
     evaluations = int(sys.argv[2]) if len(sys.argv) > 2 else 100
     first_seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1000
     timing = len(sys.argv) <= 4 or sys.argv[4] != "--no-timing"
-    out = {"version": optuna.__version__, "curves": {}, "msPerSuggestion": {}}
+    out = {
+        "version": optuna.__version__,
+        "firstSeed": first_seed,
+        "seeds": seeds,
+        "evaluations": evaluations,
+        "curves": {},
+        "msPerSuggestion": {},
+    }
     for name, multivariate in (("optuna-tpe", False), ("optuna-tpe-multivariate", True)):
         out["curves"][name] = {}
         for problem in SUGGEST:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# npm run bench:samplers — our random / sobol / TPE and Optuna's TPESampler on Branin, Hartmann6 and
-# Rosenbrock-4, side by side in one run; writes docs/benchmarks.md. Optuna goes into a local venv.
+# npm run bench:samplers — our random / sobol / TPE and Optuna's TPESampler on Branin, Hartmann6,
+# Rosenbrock-4 and a mixed space, side by side in one run; writes docs/benchmarks.md. Optuna goes into a
+# local venv.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SEEDS=${BENCH_SEEDS:-10}
@@ -15,7 +16,7 @@ fi
 npm run --silent build
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "bench: Optuna ($SEEDS seeds × $EVALS evaluations × 3 problems, univariate and multivariate)"
+echo "bench: Optuna ($SEEDS seeds × $EVALS evaluations × 4 problems, univariate and multivariate)"
 "$VENV/bin/python" bench/samplers/optuna_bench.py "$SEEDS" "$EVALS" > "$tmp/optuna.json"
 echo "bench: Ultron samplers"
 node dist/bench/samplers/bench.js --seeds "$SEEDS" --evals "$EVALS" --optuna "$tmp/optuna.json" --out docs/benchmarks.md

@@ -51,7 +51,7 @@ wait_ready() {
   gpus=$(cat "$BED_DIR/gpus" 2>/dev/null || echo "${ULTRON_BED_GPUS:-2}")
   started=$(cat "$D/started-at" 2>/dev/null || echo 1970-01-01T00:00:00Z)
   export KUBECONFIG="$BED_DIR/kubeconfig"
-  wait_for "$1's kubelet health" 60 curl -sf "http://127.0.0.1:$((10248 + 10 * (N - 1)))/healthz"
+  wait_for "$1's kubelet health" 60 curl -sf -m 2 "http://127.0.0.1:$((10248 + 10 * (N - 1)))/healthz"
   wait_for "$1 Ready" 60 ready_since "$1" "$started"
   [ "$("$BIN_DIR/kubectl" get node "$1" -o jsonpath='{.status.capacity.nvidia\.com/gpu}')" = "$gpus" ] ||
     "$BIN_DIR/kubectl" patch node "$1" --subresource=status --type=json \
@@ -78,6 +78,8 @@ esac
 # Already started (the kubelet's pid file appears only after the image import, so look at the node's
 # own process): do not start a second containerd on the same socket, but still honour the wait.
 if pid_alive "$NODE"; then
+  # Past the image import the kubelet starts at once; if it does not, say so rather than wait on health.
+  if [ -f "$D/images-imported" ]; then wait_for "$NODE's kubelet (else: node.sh stop $NODE, then start)" 30 pid_alive "$NODE-kubelet"; fi
   log "$NODE is already running"
   [ "$WAIT" = 0 ] || wait_ready "$NODE"
   exit 0

@@ -57,8 +57,9 @@ async function loadJob(file: string, io: Io): Promise<HPOJob | undefined> {
     return undefined;
   }
   const { job, errors } = parseHPOJob(doc.value, builtinValidationHooks);
-  for (const e of [...errors, ...(job ? localRunErrors(job.spec) : [])]) io.err(`${file}: ${formatError(e)}`);
-  return job && localRunErrors(job.spec).length === 0 ? job : undefined;
+  const localErrors = job ? localRunErrors(job.spec) : [];
+  for (const e of [...errors, ...localErrors]) io.err(`${file}: ${formatError(e)}`);
+  return localErrors.length === 0 ? job : undefined;
 }
 
 function printOutcome(outcome: RunOutcome, io: Io, file: string, outputDir: string, metric: string): void {

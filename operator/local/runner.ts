@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { applyDefaults, type HPOJob, type ResolvedHPOJobSpec } from '../api/index.js';
+import { applyDefaults, TERMINAL_TRIAL_PHASES, type HPOJob, type ResolvedHPOJobSpec } from '../api/index.js';
 import { SpaceExhausted } from '../core/errors.js';
 import { samplerView } from '../core/planner/observations.js';
 import { plan } from '../core/planner/plan.js';
@@ -57,7 +57,7 @@ export interface RunOutcome {
 export class RunError extends Error {}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const FINISHED = new Set(['Succeeded', 'Failed', 'EarlyStopped', 'Stopped']);
+const FINISHED: ReadonlySet<string> = new Set(TERMINAL_TRIAL_PHASES);
 
 export function trialSeed(jobSeed: number, index: number): number {
   return hashKeys([jobSeed, 'trial', index]);

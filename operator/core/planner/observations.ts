@@ -1,6 +1,7 @@
 /**
- * What a sampler sees of a job's trials — the same for the operator (from Trial resources) and the local
- * runner (from its processes): finished trials as observations, the others as pending (constant liar).
+ * What a sampler sees of a job's trials: finished trials as observations, the others as pending
+ * (constant liar). Pure, so the local runner (from its processes) and the operator (from Trial
+ * resources, when it is built) give samplers the same view.
  */
 import { TERMINAL_TRIAL_PHASES, type Direction, type ObjectiveStrategy } from '../../api/types.js';
 import type { Observation, PendingTrial } from '../samplers/types.js';

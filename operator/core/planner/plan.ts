@@ -18,14 +18,14 @@
  * 4. Request min(capacity, parallelism − active − outstanding, maxTrials − created − outstanding) new
  *    configurations; none once the space is exhausted.
  */
-import type { FinishReason, TrialCounts } from '../../api/types.js';
+import { TERMINAL_TRIAL_PHASES, type FinishReason, type TrialCounts } from '../../api/types.js';
 import { getSchedulerFactory } from '../schedulers/registry.js';
 import type { TrialReports } from '../schedulers/types.js';
 import { bestTrial, objectiveStep, trialObjective } from './objective.js';
 import type { FinishAction, PlanActions, PlanInput, StopAction, TrialSnapshot } from './types.js';
 
 const ACTIVE = new Set(['Pending', 'Queued', 'Running']);
-const FINISHED = new Set(['Succeeded', 'Failed', 'EarlyStopped', 'Stopped']);
+const FINISHED: ReadonlySet<string> = new Set(TERMINAL_TRIAL_PHASES);
 
 export function countTrials(trials: readonly TrialSnapshot[]): TrialCounts {
   const counts: TrialCounts = {

@@ -1,6 +1,6 @@
 import { Rng } from '../rng.js';
 import { TEST_SPACES } from '../samplers/testing/spaces.js';
-import { numericGrid, snapNumeric, Space } from './space.js';
+import { internalRange, numericGrid, snapNumeric, Space } from './space.js';
 
 describe('Space', () => {
   it('decodes every point of the unit cube to a valid configuration (property, many spaces)', () => {
@@ -76,5 +76,20 @@ describe('Space', () => {
     expect(numericGrid({ name: 'x', type: 'float', min: 0, max: 1 })).toBeUndefined();
     expect(snapNumeric({ name: 'n', type: 'int', min: 0, max: 100, step: 10 }, 97)).toBe(100);
     expect(snapNumeric({ name: 'n', type: 'int', min: 0, max: 95, step: 10 }, 97)).toBe(90);
+  });
+
+  it('gives every grid value an equal cell, also when max is off the grid', () => {
+    const p = { name: 'd', type: 'float' as const, min: 0, max: 0.52, step: 0.05 };
+    expect(internalRange(p)[0]).toBeCloseTo(-0.025, 12);
+    expect(internalRange(p)[1]).toBeCloseTo(0.525, 12); // the cell of 0.5, the last grid value
+    const space = new Space([p]);
+    const counts = new Map<number, number>();
+    const rng = new Rng(5);
+    for (let i = 0; i < 22_000; i++) {
+      const v = space.decode([rng.random()])['d'] as number;
+      counts.set(v, (counts.get(v) ?? 0) + 1);
+    }
+    expect([...counts.keys()].sort((a, b) => a - b)).toEqual(numericGrid(p));
+    for (const c of counts.values()) expect(Math.abs(c - 2000)).toBeLessThan(200);
   });
 });

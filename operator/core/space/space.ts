@@ -119,12 +119,15 @@ export function stepOf(p: NumericParameter): number | undefined {
 
 /**
  * The interval sampled uniformly for a numeric parameter (in log space for `log`). Discrete parameters
- * widen it by half a step on each side so every grid value owns an equal cell (the end values are not
- * half as likely as the others).
+ * widen it by half a step on each side of the grid so every grid value owns an equal cell (the end
+ * values are not half as likely as the others).
  */
 export function internalRange(p: NumericParameter): [number, number] {
-  const half = (stepOf(p) ?? 0) / 2;
-  return [toInternal(p, p.min - half), toInternal(p, p.max + half)];
+  const step = stepOf(p);
+  if (step === undefined) return [toInternal(p, p.min), toInternal(p, p.max)];
+  // The top cell is the last grid value's, which is below max when max is off the grid.
+  const top = p.min + Math.floor((p.max - p.min) / step + 1e-9) * step;
+  return [toInternal(p, p.min - step / 2), toInternal(p, top + step / 2)];
 }
 
 export function decodeValue(p: Parameter, u: number): ParamValue {

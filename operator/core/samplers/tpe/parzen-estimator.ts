@@ -10,17 +10,22 @@
  * - categorical: each kernel puts weight 1 + w/K on its observed value and w/K on every value (w the
  *   prior weight, K the number of kernels), normalised; the prior kernel is uniform.
  * Bandwidths (σ of the observation kernels; the prior kernel sits at the centre with σ = range):
- * - univariate: the distance to the neighbouring observations (Bergstra et al. 2011), bounded below
- *   by the "magic clip" range / min(100, 1 + K);
+ * - univariate: the distance to the neighbouring observations (Bergstra et al. 2011; considerEndpoints
+ *   lets the range ends count as neighbours), bounded below by the "magic clip" range / min(100, 1 + K)
+ *   when considerMagicClip;
  * - multivariate, bandwidth "scott" (our default): Scott's rule per dimension,
- *   σ_d = n^(−1/(d+4)) · (weighted standard deviation of the n observations along d) (Scott 1992,
- *   "Multivariate Density Estimation", §6.3), at least minBandwidth · range. The kernels are wide
- *   while the group is spread out and narrow as it concentrates, which is what refines a good region;
- *   the floor keeps l(x) from collapsing onto a few points. On an int or stepped parameter no kernel is
- *   narrower than the grid cell of its value. Checked against the alternative on seeds
- *   the benchmark does not use (docs/tpe-defaults.md).
+ *   σ_d = n^(−1/(d+4)) · s_d (Scott 1992, "Multivariate Density Estimation", §6.3), with s_d the
+ *   weighted (population) standard deviation of the group along d and n the group's size — simpler
+ *   than the effective sample size of a weighted group, and what the defaults were tuned with. At least
+ *   minBandwidth · range (this floor replaces the magic clip), and on an int or stepped parameter at
+ *   least the grid cell of the kernel's value. The kernels are wide while the group is spread out and
+ *   narrow as it concentrates, which is what refines a good region; the floors keep l(x) from
+ *   collapsing onto a few points or values. Checked against the alternative on seeds the benchmark
+ *   does not use (docs/tpe-defaults.md).
  * - multivariate, bandwidth "optuna": σ = 0.2 · n^(−1/(d+4)) · range for every kernel (Optuna's
  *   multivariate rule, after Falkner et al. 2018), with the magic clip.
+ * Multivariate TPE models conditional parameters one at a time, with the multivariate rule in one
+ * dimension.
  */
 import type { ParamValue, Parameter } from '../../../api/types.js';
 import type { Rng } from '../../rng.js';
@@ -131,7 +136,7 @@ export class ParzenEstimator {
           const nv = dim.param.values.length;
           for (let k = 0; k < K; k++) perKernel[k] = perKernel[k]! + dim.logProb[k * nv + x]!;
         } else if (dim.discrete) {
-          const [a, b] = cellOf(dim, x);
+          const [a, b] = cellOf(dim.param, dim.low, dim.high, fromInternal(dim.param, x));
           for (let k = 0; k < K; k++) {
             const mu = dim.mu[k]!;
             const s = dim.sigma[k]!;
@@ -161,13 +166,10 @@ export class ParzenEstimator {
   }
 }
 
-/** The interval of internal coordinates that rounds to the grid value at x. */
-function cellOf(dim: NumericDim, x: number): [number, number] {
-  const v = fromInternal(dim.param, x);
-  const half = stepOf(dim.param)! / 2;
-  const a = Math.max(dim.low, toInternal(dim.param, v - half));
-  const b = Math.min(dim.high, toInternal(dim.param, v + half));
-  return [a, b];
+/** The interval of internal coordinates (within [low, high]) that rounds to the grid value v. */
+function cellOf(param: NumericDim['param'], low: number, high: number, v: number): [number, number] {
+  const half = stepOf(param)! / 2;
+  return [Math.max(low, toInternal(param, v - half)), Math.min(high, toInternal(param, v + half))];
 }
 
 function numericDim(
@@ -186,9 +188,10 @@ function numericDim(
   for (let k = 0; k < n; k++) mu[k] = toInternal(param, observations[k]![d] as number);
   mu[n] = 0.5 * (low + high);
   const sigma = new Float64Array(K);
+  const scott = options.multivariate && options.bandwidth === 'scott';
   let minSigma = options.considerMagicClip ? range / Math.min(100, 1 + K) : range * 1e-12;
-  if (options.multivariate && options.bandwidth === 'scott') {
-    // One observation has no spread: take that of the prior, uniform over the range.
+  if (scott) {
+    // One observation has no spread: take that of a uniform distribution over the range.
     const spread = n >= 2 ? weightedStd(mu, obsWeights, n) : range / Math.sqrt(12);
     sigma.fill(Math.max(n, 1) ** (-1 / (nDims + 4)) * spread);
     minSigma = options.minBandwidth * range;
@@ -198,15 +201,13 @@ function numericDim(
     neighbourBandwidths(mu, low, high, options.considerEndpoints, sigma);
   }
   for (let k = 0; k < K; k++) sigma[k] = Math.min(range, Math.max(minSigma, sigma[k]!));
-  const step = stepOf(param);
-  if (options.multivariate && options.bandwidth === 'scott' && step !== undefined) {
+  const discrete = stepOf(param) !== undefined;
+  if (scott && discrete) {
     // Narrower than its value's cell, a kernel puts nearly all its mass on that one value and the
     // search can no longer step to a neighbour (a few-valued int got stuck; docs/tpe-defaults.md).
     for (let k = 0; k < n; k++) {
-      const v = fromInternal(param, mu[k]!);
-      const cell =
-        Math.min(high, toInternal(param, v + step / 2)) - Math.max(low, toInternal(param, v - step / 2));
-      sigma[k] = Math.min(range, Math.max(sigma[k]!, cell));
+      const [a, b] = cellOf(param, low, high, observations[k]![d] as number);
+      sigma[k] = Math.min(range, Math.max(sigma[k]!, b - a));
     }
   }
   sigma[n] = range;
@@ -215,7 +216,7 @@ function numericDim(
     const s = sigma[k]!;
     logNorm[k] = Math.log(s) + logNormalMass((low - mu[k]!) / s, (high - mu[k]!) / s);
   }
-  return { kind: 'numeric', param, low, high, discrete: stepOf(param) !== undefined, mu, sigma, logNorm };
+  return { kind: 'numeric', param, low, high, discrete, mu, sigma, logNorm };
 }
 
 /** The weighted standard deviation of the first n values. */

@@ -1,6 +1,6 @@
 import { getSamplerFactory } from '../registry.js';
 import type { JsonObject } from '../../../api/types.js';
-import { branin, hartmann6, PROBLEMS } from '../../testing/problems.js';
+import { branin, hartmann6, rosenbrock4 } from '../../testing/problems.js';
 import { median, optimize } from '../../testing/optimize.js';
 
 // The issue's regression guard: TPE's median best value over 10 fixed seeds beats random search at 60
@@ -18,11 +18,14 @@ describe('TPE beats random search', () => {
   }
 });
 
-// The reason for the default bandwidth rule (docs/tpe-defaults.md): Scott's rule refines good regions
-// that Optuna's fixed-width kernels do not. Held-out seeds (not the benchmark's), 100 evaluations.
+// Guards the behaviour the bandwidth default was chosen for (docs/tpe-defaults.md): Scott's rule
+// refines good regions that Optuna's fixed-width kernels do not. These are seeds the defaults were
+// tuned on (2000+), so this catches regressions; the held-out evidence is in the doc. The mixed problem
+// is left out only for time (TPE with int kernels is slow under jest's VM); its cell floor has an exact
+// test in tpe.test.ts.
 describe("Scott's-rule bandwidths beat fixed-width ones", () => {
   const seeds = Array.from({ length: 10 }, (_, i) => 2000 + i);
-  for (const problem of PROBLEMS) {
+  for (const problem of [branin, hartmann6, rosenbrock4]) {
     it(`on ${problem.name} at 100 evaluations (median regret over 10 seeds)`, () => {
       const tpe = getSamplerFactory('tpe')!.create();
       const regret = (settings: JsonObject) =>

@@ -17,18 +17,21 @@
  * - nEiCandidates: 24           candidates drawn from l(x) per suggestion
  * - gamma: "default"            γ: defaultGamma(n) = min(⌈0.1·n⌉, 25); or a number in (0, 1): ⌈γ·n⌉
  * - priorWeight: 1.0            weight of the prior kernel
- * - considerMagicClip: true     lower bound on kernel widths
+ * - considerMagicClip: true     lower bound range / min(100, 1 + K) on kernel widths (univariate and
+ *                               bandwidth "optuna"; Scott's rule has minBandwidth instead)
  * - considerEndpoints: false    range ends count as neighbours for the outer kernels' widths
+ *                               (univariate only)
  * - multivariate: true          joint kernels over the always-active parameters (Optuna's default is
  *                               false; joint kernels won on our benchmarks, docs/benchmarks.md).
- *                               Conditional parameters are modelled univariately over the trials where
+ *                               Conditional parameters are modelled one at a time over the trials where
  *                               they are active.
  * - bandwidth: "scott"          multivariate kernel widths by Scott's rule on each group's spread
  *                               (Scott 1992); "optuna" is Optuna's fixed 0.2·n^(−1/(d+4))·range.
- *                               Scott's rule is why our TPE beats Optuna's on docs/benchmarks.md: it
- *                               narrows the kernels as the good group concentrates.
- * - minBandwidth: 0.08          Scott's rule's floor on σ, a fraction of the range (0.06–0.10 did
- *                               about equally well on held-out seeds; lower collapses onto a point).
+ *                               Scott's rule narrows the kernels as the good group concentrates; it is
+ *                               what puts our TPE ahead of Optuna's default on docs/benchmarks.md.
+ * - minBandwidth: 0.08          Scott's rule's floor on σ, a fraction of the range (0.06–0.08 did
+ *                               equally well on held-out seeds, 0.10 worse, lower collapses onto a
+ *                               point); int and stepped parameters also keep at least one grid cell
  * - constantLiar: true          running trials join "above", so parallel suggestions spread out
  * Randomness of trial i comes from Rng.derive(seed, 'tpe', i); several indices in one request are
  * filled in order, each later one seeing the earlier ones as running.

@@ -89,6 +89,39 @@ describe('TPE math', () => {
         );
     });
 
+    it('weighs the spread by the observation weights', () => {
+      // Weights 1 and 3 at 2 and 8: weighted mean 6.5, weighted std √(0.25·20.25 + 0.75·2.25) = 2.598.
+      const est = new ParzenEstimator([x], [[2], [8]], [1, 3], options);
+      const s = 2 ** (-1 / 5) * Math.sqrt(0.25 * 4.5 ** 2 + 0.75 * 1.5 ** 2);
+      // Mixture weights: 1/5, 3/5 and the prior 1/5.
+      const mixtureW = (at: number) =>
+        Math.log(
+          [
+            [2, s, 1],
+            [8, s, 3],
+            [5, 10, 1],
+          ].reduce((sum, [mu, sd, w]) => {
+            const z = (at - mu!) / sd!;
+            const mass = normalCdf((10 - mu!) / sd!) - normalCdf((0 - mu!) / sd!);
+            return sum + (w! * Math.exp(-0.5 * z * z)) / (sd! * Math.sqrt(2 * Math.PI) * mass);
+          }, 0) / 5,
+        );
+      for (const at of [1, 5, 8]) expect(est.logPdf(Float64Array.of(at), 1)[0]).toBeCloseTo(mixtureW(at), 9);
+    });
+
+    it('takes the spread of a uniform over the range for a single observation', () => {
+      const est = new ParzenEstimator([x], [[3]], [1], options);
+      const s = 10 / Math.sqrt(12); // n = 1: n^(−1/5) = 1
+      for (const at of [0, 3, 9])
+        expect(est.logPdf(Float64Array.of(at), 1)[0]).toBeCloseTo(
+          mixture(at, [
+            [3, s],
+            [5, 10],
+          ]),
+          9,
+        );
+    });
+
     it('never narrows a kernel below minBandwidth · range', () => {
       const est = new ParzenEstimator([x], [[5], [5], [5]], [1, 1, 1], options);
       const k: [number, number] = [5, 0.8];
@@ -107,6 +140,20 @@ describe('TPE math', () => {
         const expected = Math.log((3 * mass(at, 3, 1) + mass(at, 4.5, 8)) / 4);
         expect(est.logPdf(Float64Array.of(at), 1)[0]).toBeCloseTo(expected, 9);
       }
+    });
+
+    it('gives discrete masses that sum to 1: a log int at its range end, a stepped float with max off the grid', () => {
+      // log int 1..4: an observation at 1 has the cell [log 0.5, log 1.5], wider than 0.08 of the range.
+      const n = { name: 'n', type: 'int' as const, min: 1, max: 4, log: true };
+      const ints = new ParzenEstimator([n], [[1], [1], [2]], [1, 1, 1], options);
+      const intMasses = Array.from(ints.logPdf(Float64Array.from([1, 2, 3, 4], Math.log), 4), Math.exp);
+      expect(intMasses.reduce((a, b) => a + b)).toBeCloseTo(1, 9);
+      expect(intMasses[0]).toBeGreaterThan(intMasses[3]!);
+      const d = { name: 'd', type: 'float' as const, min: 0, max: 0.52, step: 0.05 };
+      const grid = Array.from({ length: 11 }, (_, i) => i * 0.05);
+      const floats = new ParzenEstimator([d], [[0.1], [0.15], [0.5]], [1, 1, 1], options);
+      const total = Array.from(floats.logPdf(Float64Array.from(grid), 11), Math.exp).reduce((a, b) => a + b);
+      expect(total).toBeCloseTo(1, 9);
     });
 
     it("with bandwidth 'optuna', uses 0.2 · n^(−1/(d+4)) · range", () => {
