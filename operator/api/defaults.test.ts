@@ -1,4 +1,4 @@
-import { applyDefaults, DEFAULTS, DURATION_PATTERN, parseDuration } from './defaults.js';
+import { applyDefaults, DEFAULTS, parseDuration } from './defaults.js';
 import type { HPOJobSpec } from './types.js';
 
 const minimal: HPOJobSpec = {
@@ -70,9 +70,4 @@ describe('parseDuration', () => {
   it.each(['', '6', '6 hours', '1d', 'h', '-1s', '1h 30m', '1.s'])('rejects %j', (text) =>
     expect(parseDuration(text)).toBeUndefined(),
   );
-
-  it('agrees with DURATION_PATTERN, which the schema uses', () => {
-    for (const t of ['90s', '1h30m', '6 hours', '1d'])
-      expect(parseDuration(t) !== undefined).toBe(new RegExp(DURATION_PATTERN).test(t));
-  });
 });
