@@ -65,14 +65,17 @@ describe('TPE math', () => {
       minBandwidth: 0.08,
     };
     /** A truncated normal mixture on [0, 10] with equal weights over the observations and the prior. */
-    const mixture = (at: number, kernels: Array<[number, number]>): number =>
-      Math.log(
-        kernels.reduce((sum, [mu, s]) => {
+    /** A truncated normal mixture on [0, 10]; kernels are [μ, σ] or [μ, σ, weight] (default weight 1). */
+    const mixture = (at: number, kernels: Array<[number, number] | [number, number, number]>): number => {
+      const total = kernels.reduce((sum, k) => sum + (k[2] ?? 1), 0);
+      return Math.log(
+        kernels.reduce((sum, [mu, s, w = 1]) => {
           const z = (at - mu) / s;
           const mass = normalCdf((10 - mu) / s) - normalCdf((0 - mu) / s);
-          return sum + Math.exp(-0.5 * z * z) / (s * Math.sqrt(2 * Math.PI) * mass);
-        }, 0) / kernels.length,
+          return sum + (w * Math.exp(-0.5 * z * z)) / (s * Math.sqrt(2 * Math.PI) * mass);
+        }, 0) / total,
       );
+    };
 
     it('sets σ = n^(−1/(d+4)) · the spread of the observations', () => {
       // Observations 2 and 8: standard deviation 3, n = 2, d = 1 → σ = 2^(−1/5) · 3.
@@ -94,19 +97,13 @@ describe('TPE math', () => {
       const est = new ParzenEstimator([x], [[2], [8]], [1, 3], options);
       const s = 2 ** (-1 / 5) * Math.sqrt(0.25 * 4.5 ** 2 + 0.75 * 1.5 ** 2);
       // Mixture weights: 1/5, 3/5 and the prior 1/5.
-      const mixtureW = (at: number) =>
-        Math.log(
-          [
-            [2, s, 1],
-            [8, s, 3],
-            [5, 10, 1],
-          ].reduce((sum, [mu, sd, w]) => {
-            const z = (at - mu!) / sd!;
-            const mass = normalCdf((10 - mu!) / sd!) - normalCdf((0 - mu!) / sd!);
-            return sum + (w! * Math.exp(-0.5 * z * z)) / (sd! * Math.sqrt(2 * Math.PI) * mass);
-          }, 0) / 5,
-        );
-      for (const at of [1, 5, 8]) expect(est.logPdf(Float64Array.of(at), 1)[0]).toBeCloseTo(mixtureW(at), 9);
+      const kernels: Array<[number, number, number]> = [
+        [2, s, 1],
+        [8, s, 3],
+        [5, 10, 1],
+      ];
+      for (const at of [1, 5, 8])
+        expect(est.logPdf(Float64Array.of(at), 1)[0]).toBeCloseTo(mixture(at, kernels), 9);
     });
 
     it('takes the spread of a uniform over the range for a single observation', () => {
