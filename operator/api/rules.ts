@@ -246,3 +246,29 @@ export const TRIAL_RULES: readonly ObjectRule<{
     check: (t) => t.metadata.name === `${t.spec.hpoJob}-${t.spec.index}`,
   },
 ];
+
+/** A rule over one object whose violations name fields below it (`at` + each violation's `at`). */
+export interface NestedRule<T> {
+  at: string;
+  /** Where the API server reports a CEL failure, relative to `at` (the CRD rule's `fieldPath`). */
+  fieldPath: string;
+  cel: string;
+  message: string;
+  violations(self: T): Violation[];
+}
+
+export const SPEC_RULES: readonly NestedRule<Obj>[] = [
+  {
+    at: 'spec',
+    fieldPath: '.parameters',
+    cel: "!has(self.sampler) || self.sampler.name != 'grid' || self.parameters.all(p, p.type != 'float' || has(p.step))",
+    message: 'the grid sampler needs a step on every float parameter (a continuous float has no grid)',
+    violations: (spec) => {
+      const sampler = spec['sampler'];
+      if (!isObj(sampler) || sampler['name'] !== 'grid' || !Array.isArray(spec['parameters'])) return [];
+      return spec['parameters'].flatMap((p: unknown, i) =>
+        isObj(p) && p['type'] === 'float' && p['step'] === undefined ? [{ at: `parameters[${i}].step` }] : [],
+      );
+    },
+  },
+];

@@ -10,6 +10,7 @@ import {
   CONTAINER_LIST_RULES,
   PARAMETER_LIST_RULES,
   PARAMETER_RULES,
+  SPEC_RULES,
   TRIAL_RULES,
   type ListRule,
   type ObjectRule,
@@ -116,6 +117,11 @@ export function validateHPOJob(doc: unknown, hooks: ValidationHooks = {}): Valid
       'spec.trialTemplate.template.spec.containers',
       out,
     );
+
+  if (clean(out, 'spec.sampler') && clean(out, 'spec.parameters'))
+    for (const rule of SPEC_RULES)
+      for (const v of rule.violations(spec))
+        out.push({ path: joinPath(rule.at, v.at), message: rule.message });
 
   applySettingsHook(hooks.validateSamplerSettings, spec['sampler'], 'spec.sampler', out);
   applySettingsHook(hooks.validateSchedulerSettings, spec['earlyStopping'], 'spec.earlyStopping', out);
