@@ -9,12 +9,12 @@ import { execSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { getSamplerFactory } from '../../operator/core/samplers/registry.js';
-import type { Observation } from '../../operator/core/samplers/types.js';
+import { getSamplerFactory } from '../../operator/core/samplers/index.js';
+import type { Observation } from '../../operator/core/samplers/index.js';
 import { Rng } from '../../operator/core/rng.js';
-import { Space } from '../../operator/core/space/space.js';
-import { median, optimize } from '../../operator/core/testing/optimize.js';
-import { PROBLEMS, hartmann6, mixedHpo, type Problem } from '../../operator/core/testing/problems.js';
+import { Space } from '../../operator/core/space/index.js';
+import { median, optimize } from '../../operator/core/testing/index.js';
+import { PROBLEMS, hartmann6, mixedHpo, type Problem } from '../../operator/core/testing/index.js';
 import { fmt } from './format.js';
 
 interface OptunaResults {

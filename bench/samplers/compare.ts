@@ -12,10 +12,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { JsonObject } from '../../operator/api/types.js';
-import { getSamplerFactory } from '../../operator/core/samplers/registry.js';
+import { getSamplerFactory } from '../../operator/core/samplers/index.js';
 import { Rng } from '../../operator/core/rng.js';
-import { median, optimize } from '../../operator/core/testing/optimize.js';
-import { PROBLEMS } from '../../operator/core/testing/problems.js';
+import { median, optimize } from '../../operator/core/testing/index.js';
+import { PROBLEMS } from '../../operator/core/testing/index.js';
 import { fmt } from './format.js';
 
 const { values } = parseArgs({

@@ -47,6 +47,14 @@ describe('applyDefaults', () => {
     expect(r.trialTemplate.checkpoint).toEqual({ enabled: false, keep: 3 });
   });
 
+  it('applies the overrides of a shell over the spec and the defaults', () => {
+    const spec: HPOJobSpec = { ...minimal, seed: 5, parallelism: 3, budget: { maxTrials: 9 } };
+    const r = applyDefaults(spec, 77, { seed: 1, parallelism: 2, maxTrials: 4 });
+    expect([r.seed, r.parallelism, r.budget.maxTrials]).toEqual([1, 2, 4]);
+    const kept = applyDefaults(spec, 77, {});
+    expect([kept.seed, kept.parallelism, kept.budget.maxTrials]).toEqual([5, 3, 9]);
+  });
+
   it('never mutates its input', () => {
     const spec = structuredClone(minimal);
     const frozen = JSON.stringify(spec);

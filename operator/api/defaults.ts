@@ -50,11 +50,23 @@ export interface ResolvedHPOJobSpec extends Omit<
   };
 }
 
+/** What a shell may decide over the spec (the local runner's --seed, --parallelism, --max-trials). */
+export interface SpecOverrides {
+  seed?: number;
+  parallelism?: number;
+  maxTrials?: number;
+}
+
 /**
- * The spec with every default filled in. `fallbackSeed` is used when the spec has no seed (the local
- * runner draws one and records it; the operator derives one from the job's uid).
+ * The effective spec: every default filled in, then the overrides. `fallbackSeed` is used when neither
+ * the spec nor the overrides give a seed (the local runner draws one and records it; the operator derives
+ * one from the job's uid).
  */
-export function applyDefaults(spec: HPOJobSpec, fallbackSeed: number): ResolvedHPOJobSpec {
+export function applyDefaults(
+  spec: HPOJobSpec,
+  fallbackSeed: number,
+  overrides: SpecOverrides = {},
+): ResolvedHPOJobSpec {
   const budget = spec.budget ?? {};
   const maxDurationMs = budget.maxDuration !== undefined ? parseDuration(budget.maxDuration) : undefined;
   return {
@@ -71,14 +83,14 @@ export function applyDefaults(spec: HPOJobSpec, fallbackSeed: number): ResolvedH
       settings: spec.earlyStopping?.settings ?? {},
     },
     budget: {
-      maxTrials: budget.maxTrials ?? DEFAULTS.maxTrials,
+      maxTrials: overrides.maxTrials ?? budget.maxTrials ?? DEFAULTS.maxTrials,
       maxFailedTrials: budget.maxFailedTrials ?? DEFAULTS.maxFailedTrials,
       ...(budget.maxDuration !== undefined ? { maxDuration: budget.maxDuration } : {}),
       ...(maxDurationMs !== undefined ? { maxDurationMs } : {}),
       ...(budget.maxGpuHours !== undefined ? { maxGpuHours: budget.maxGpuHours } : {}),
     },
-    parallelism: spec.parallelism ?? DEFAULTS.parallelism,
-    seed: spec.seed ?? fallbackSeed,
+    parallelism: overrides.parallelism ?? spec.parallelism ?? DEFAULTS.parallelism,
+    seed: overrides.seed ?? spec.seed ?? fallbackSeed,
     trialTemplate: {
       retries: spec.trialTemplate.retries ?? DEFAULTS.retries,
       template: spec.trialTemplate.template,

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { memoryIo } from '../cli/io.js';
+import { memoryIo } from '../local/io.js';
 import { main } from '../cli/main.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -6,3 +6,4 @@ export * from './rules.js';
 export * from './validation.js';
 export * from './manifest.js';
 export * from './conditions.js';
+export * from './names.js';

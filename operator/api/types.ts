@@ -201,6 +201,9 @@ export const TERMINAL_TRIAL_PHASES: readonly TrialPhase[] = [
   'EarlyStopped',
   'Stopped',
 ];
+const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_TRIAL_PHASES);
+/** A trial in this phase has finished and will not run again. */
+export const isFinishedPhase = (phase: string): boolean => TERMINAL.has(phase);
 
 export interface TrialSpec {
   hpoJob: string;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UltronError } from '../core/errors.js';
+import { UltronError } from '../errors.js';
 import { Rng } from '../core/rng.js';
 import { parseManifestText } from './manifest.js';
 import {

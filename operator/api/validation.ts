@@ -4,7 +4,7 @@
  * schema.ts, the rules across fields from rules.ts (each with its CEL mirror for the CRD); this file
  * only puts them together, in the order a reader fixes things: structure first, then cross-field rules.
  */
-import { UltronError } from '../core/errors.js';
+import { UltronError } from '../errors.js';
 import {
   BUDGET_RULES,
   CONTAINER_LIST_RULES,

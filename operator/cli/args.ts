@@ -4,7 +4,7 @@
  * usage text, which `main` prints with exit code 2.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UltronError } from '../core/errors.js';
+import { UltronError } from '../errors.js';
 
 /** The command line is wrong (exit 2); `usage` is the command's help, printed after the message. */
 export class UsageError extends UltronError {

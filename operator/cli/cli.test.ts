@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { memoryIo } from './io.js';
+import { memoryIo } from '../local/io.js';
 import { main } from './main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ultron-cli-'));

@@ -1,7 +1,7 @@
 /** The `ultron` command line: dispatches to a command and returns its exit code. */
 import { readFileSync } from 'node:fs';
 import { UsageError } from './args.js';
-import { processIo, type Io } from './io.js';
+import { processIo, type Io } from '../local/io.js';
 import { validateCommand } from './validate.js';
 
 const USAGE = `usage: ultron <command> [flags]

@@ -4,17 +4,17 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { formatSyntaxError, loadManifestFile } from '../api/manifest.js';
 import { formatError, parseHPOJob } from '../api/validation.js';
-import type { HPOJob } from '../api/types.js';
+import { isFinishedPhase, type HPOJob } from '../api/types.js';
 import { builtinValidationHooks } from '../core/settings-validation.js';
-import { UltronError } from '../core/errors.js';
+import { UltronError } from '../errors.js';
 import { Display } from '../local/display.js';
 import { localRunErrors } from '../local/env.js';
 import { formatRepeatSummary, summarizeRepeats, writeRepeatSummary } from '../local/repeat.js';
 import { LocalRun, RunError, type RunOutcome } from '../local/runner.js';
 import { loadState } from '../local/state.js';
-import { formatValue, paramsSummary } from '../local/results.js';
+import { firstFailureTail, formatValue, paramsSummary } from '../local/results.js';
 import { intFlag, parseFlags, UsageError } from './args.js';
-import type { Io } from './io.js';
+import type { Io } from '../local/io.js';
 
 export const RUN_USAGE = `usage: ultron run FILE [flags]
 
@@ -69,7 +69,7 @@ function printOutcome(outcome: RunOutcome, io: Io, file: string, outputDir: stri
   const best = outcome.results.best;
   if (outcome.phase === 'Interrupted') {
     io.out(
-      `interrupted: ${outcome.state.trials.filter((t) => ['Succeeded', 'Failed', 'EarlyStopped', 'Stopped'].includes(t.phase)).length} trials finished.`,
+      `interrupted: ${outcome.state.trials.filter((t) => isFinishedPhase(t.phase)).length} trials finished.`,
     );
     io.out(`continue with: ultron run ${file} --resume --output ${outputDir}`);
     return;
@@ -81,7 +81,13 @@ function printOutcome(outcome: RunOutcome, io: Io, file: string, outputDir: stri
     io.out(
       `best trial: ${best.index}  ${metric}=${formatValue(best.objective)}${best.step !== null ? ` at step ${best.step}` : ''}  ${paramsSummary(best.params)}`,
     );
-  else io.out("no trial reported the objective; see the trials' stderr.log files");
+  else io.out('no trial reported the objective');
+  const failure = firstFailureTail(outputDir, outcome.state.trials);
+  if (failure) {
+    const failed = outcome.state.trials.filter((t) => t.phase === 'Failed').length;
+    io.out(`${failed} trial(s) failed; the end of trial ${failure.index}'s ${failure.file}:`);
+    for (const line of failure.tail) io.out(`  | ${line}`);
+  }
   if (outcome.files) io.out(`results: ${outcome.files.json}, ${outcome.files.csv}`);
 }
 

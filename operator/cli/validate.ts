@@ -8,7 +8,7 @@ import { formatSyntaxError, loadManifestFile, type ManifestDocument } from '../a
 import { formatError, validateHPOJob, validateTrial, type ValidationError } from '../api/validation.js';
 import { builtinValidationHooks } from '../core/settings-validation.js';
 import { parseFlags, UsageError } from './args.js';
-import type { Io } from './io.js';
+import type { Io } from '../local/io.js';
 
 export const VALIDATE_USAGE = `usage: ultron validate FILE...
 

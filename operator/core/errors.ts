@@ -1,13 +1,7 @@
 /** Typed errors of the pure core; callers test the class or `code`, never the message text. */
-export class UltronError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+import { UltronError } from '../errors.js';
+
+export { UltronError };
 
 /** A sampler has no configuration left to give (grid done, all categorical combinations used). */
 export class SpaceExhausted extends UltronError {

@@ -2,7 +2,7 @@
 import type { ValidationHooks } from '../api/validation.js';
 import { UltronError } from './errors.js';
 import { getSamplerFactory } from './samplers/registry.js';
-import { getSchedulerFactory } from './schedulers/registry.js';
+import { getSchedulerFactory } from './stopping/registry.js';
 
 function problems(run: () => void): string[] {
   try {

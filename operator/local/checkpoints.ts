@@ -1,14 +1,13 @@
 /** Checkpoint folders `<dir>/<step>/` with the `.complete` marker written last (ARCHITECTURE §6). */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-
-export const COMPLETE_MARKER = '.complete';
+import { COMPLETE_MARKER, isStepName, stepsToPrune } from '../core/trial/index.js';
 
 /** Complete checkpoint steps, ascending. Incomplete or temporary folders are ignored. */
 export function completeSteps(dir: string): number[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && /^\d+$/.test(e.name) && existsSync(join(dir, e.name, COMPLETE_MARKER)))
+    .filter((e) => e.isDirectory() && isStepName(e.name) && existsSync(join(dir, e.name, COMPLETE_MARKER)))
     .map((e) => Number(e.name))
     .sort((a, b) => a - b);
 }
@@ -19,8 +18,7 @@ export function latestCompleteStep(dir: string): number | undefined {
 
 /** Deletes all but the newest `keep` complete steps; never touches incomplete ones (a writer may own them). */
 export function pruneCheckpoints(dir: string, keep: number): number[] {
-  const steps = completeSteps(dir);
-  const drop = steps.slice(0, Math.max(0, steps.length - Math.max(1, keep)));
+  const drop = stepsToPrune(completeSteps(dir), keep);
   for (const step of drop) rmSync(join(dir, String(step)), { recursive: true, force: true });
   return drop;
 }

@@ -2,8 +2,8 @@ import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { completeSteps, latestCompleteStep, pruneCheckpoints } from './checkpoints.js';
-import { expandVars, trainerCommand, trialEnv } from './env.js';
-import { LineBuffer, parseMetricLine } from './metrics.js';
+import { expandVars, trainerCommand, trialEnv } from '../core/trial/index.js';
+import { LineBuffer, parseMetricLine } from '../core/trial/index.js';
 
 describe('environment contract', () => {
   it('sets every ULTRON_ variable, one per parameter upper-cased', () => {

@@ -1,4 +1,4 @@
-import { memoryIo } from '../cli/io.js';
+import { memoryIo } from './io.js';
 import { Display, estimateRemainingMs, progressLines, type ProgressView } from './display.js';
 import type { LocalTrial } from './state.js';
 

@@ -3,7 +3,8 @@
  * far, elapsed, estimate of what remains). Elsewhere: one log line per event. `--quiet`: nothing until
  * the summary.
  */
-import type { Io } from '../cli/io.js';
+import { isFinishedPhase } from '../api/types.js';
+import type { Io } from './io.js';
 import type { LocalTrial } from './state.js';
 import { formatValue, paramsSummary } from './results.js';
 
@@ -41,7 +42,7 @@ export function progressLines(view: ProgressView): string[] {
   const done = count('Succeeded');
   const eta = estimateRemainingMs(view);
   const lines = [
-    `${view.job}: ${count('Succeeded', 'Failed', 'EarlyStopped', 'Stopped')}/${view.maxTrials} trials finished — ${done} done, ${count('Running')} running, ${count('Failed')} failed, ${count('EarlyStopped', 'Stopped')} stopped`,
+    `${view.job}: ${view.trials.filter((t) => isFinishedPhase(t.phase)).length}/${view.maxTrials} trials finished — ${done} done, ${count('Running')} running, ${count('Failed')} failed, ${count('EarlyStopped', 'Stopped')} stopped`,
     view.best
       ? `best: trial ${view.best.index} ${view.metric}=${formatValue(view.best.objective)}  ${paramsSummary(view.best.params as Record<string, string | number | boolean>)}`
       : `best: none yet`,

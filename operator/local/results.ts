@@ -1,8 +1,11 @@
 /** The run's results: results.json, results.csv and the table printed at the end. */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParamConfig, Parameter, ResolvedHPOJobSpec } from '../api/index.js';
-import { trialObjective } from '../core/planner/objective.js';
+import { trialObjective } from '../core/planner/index.js';
+import { formatValue, paramsSummary } from '../core/trial/index.js';
+
+export { formatValue, paramsSummary };
 import type { LocalTrial, RunState } from './state.js';
 
 export interface ResultsTrial {
@@ -108,22 +111,6 @@ export function writeResults(
   return { json, csv };
 }
 
-export function formatValue(v: unknown): string {
-  if (typeof v === 'number')
-    return Number.isInteger(v)
-      ? String(v)
-      : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3
-        ? v.toExponential(3)
-        : v.toPrecision(4);
-  return String(v);
-}
-
-export function paramsSummary(params: ParamConfig): string {
-  return Object.entries(params)
-    .map(([k, v]) => `${k}=${formatValue(v)}`)
-    .join(' ');
-}
-
 function duration(t: LocalTrial): string {
   if (t.startTime === undefined) return '';
   const ms = (t.completionTime ?? Date.now()) - t.startTime;
@@ -155,4 +142,21 @@ export function resultsTable(results: Results, trials: readonly LocalTrial[]): s
   return rows
     .map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  '))
     .join('\n');
+}
+
+/**
+ * The last lines of the first failed trial's stderr.log, so a summary can show why trials fail (e.g. a
+ * missing Python module) instead of only pointing at the files.
+ */
+export function firstFailureTail(
+  outputDir: string,
+  trials: readonly LocalTrial[],
+  lines = 8,
+): { index: number; file: string; tail: string[] } | undefined {
+  const failed = [...trials].sort((a, b) => a.index - b.index).find((t) => t.phase === 'Failed');
+  if (!failed) return undefined;
+  const file = join(outputDir, String(failed.index), 'stderr.log');
+  if (!existsSync(file)) return undefined;
+  const text = readFileSync(file, 'utf8').trimEnd();
+  return { index: failed.index, file, tail: text ? text.split('\n').slice(-lines) : [] };
 }

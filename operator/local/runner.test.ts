@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseManifestText } from '../api/manifest.js';
 import type { HPOJob } from '../api/types.js';
-import { memoryIo } from '../cli/io.js';
+import { memoryIo } from './io.js';
 import { runCommand } from '../cli/run.js';
 import { Display } from './display.js';
 import { LocalRun, type RunOptions } from './runner.js';
@@ -144,6 +144,52 @@ describe('local runner (real processes)', () => {
     expect(
       () => new LocalRun({ ...o, job: job(['--steps', '2'], { budget: { maxTrials: 1 } }), resume: true }),
     ).toThrow(/spec changed/);
+  });
+
+  it('refuses to resume with another seed than the run recorded (it would draw from a different run)', async () => {
+    const o = options(job(['--steps', '1'], { budget: { maxTrials: 2 }, seed: undefined }), { seed: 1 });
+    await new LocalRun(o).run();
+    expect(() => new LocalRun({ ...o, seed: 2, maxTrials: 4, resume: true })).toThrow(/used seed 1, not 2/);
+    // Through the CLI: without --seed the recorded seed is used and the run continues to 4 trials.
+    const dir = mkdtempSync(join(tmpdir(), 'ultron-seed-'));
+    const file = join(dir, 'job.yaml');
+    writeFileSync(
+      file,
+      readFileSync(join(fixtures, 'job.yaml'), 'utf8')
+        .replace(/^ {2}seed: 3\n/m, '')
+        .replace('trainer.py', join(fixtures, 'trainer.py')),
+    );
+    const out = join(dir, 'out');
+    const io1 = memoryIo();
+    expect({
+      code: await runCommand([file, '--seed', '1', '--max-trials', '2', '--output', out], io1),
+      err: io1.stderr,
+    }).toEqual({ code: 0, err: [] });
+    const io2 = memoryIo();
+    const args = [file, '--resume', '--seed', '2', '--max-trials', '4', '--output', out];
+    expect(await runCommand(args, io2)).toBe(2);
+    expect(io2.stderr.join('\n')).toMatch(/used seed 1, not 2.*drop --seed/);
+    const io3 = memoryIo();
+    expect(await runCommand([file, '--resume', '--max-trials', '4', '--output', out], io3)).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.seed).toBe(1);
+    expect(results.trials).toHaveLength(4);
+  });
+
+  it("shows the end of the first failed trial's stderr in the summary", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ultron-fail-'));
+    const file = join(dir, 'job.yaml');
+    writeFileSync(
+      file,
+      readFileSync(join(fixtures, 'job.yaml'), 'utf8')
+        .replace('args: ["--steps", "3"]', 'args: ["--fail-first", "9"]')
+        .replace('trainer.py', join(fixtures, 'trainer.py'))
+        .replace('maxTrials: 4', 'maxTrials: 2, maxFailedTrials: 0'),
+    );
+    const io = memoryIo();
+    expect(await runCommand([file, '--output', join(dir, 'out'), '--quiet'], io)).toBe(1);
+    const text = io.stdout.join('\n');
+    expect(text).toMatch(/trial\(s\) failed; the end of trial 0's .*stderr\.log:\n {2}\| failing on purpose/);
   });
 
   it('counts malformed metric lines without breaking the trial', async () => {

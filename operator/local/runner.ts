@@ -5,19 +5,34 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { applyDefaults, TERMINAL_TRIAL_PHASES, type HPOJob, type ResolvedHPOJobSpec } from '../api/index.js';
+import {
+  applyDefaults,
+  BUILTIN_SAMPLERS,
+  isFinishedPhase,
+  trialName,
+  type HPOJob,
+  type ResolvedHPOJobSpec,
+} from '../api/index.js';
 import { SpaceExhausted } from '../core/errors.js';
-import { samplerView } from '../core/planner/observations.js';
-import { plan } from '../core/planner/plan.js';
-import type { PlanActions, TrialSnapshot } from '../core/planner/types.js';
-import { hashKeys } from '../core/rng.js';
-import { getSamplerFactory } from '../core/samplers/registry.js';
-import type { Sampler } from '../core/samplers/types.js';
-import { Space } from '../core/space/space.js';
+import {
+  bestTrialSummary,
+  plan,
+  samplerView,
+  type PlanActions,
+  type TrialSnapshot,
+} from '../core/planner/index.js';
+import { getSamplerFactory, type Sampler } from '../core/samplers/index.js';
+import { Space } from '../core/space/index.js';
+import {
+  parseMetricLine,
+  trainerCommand,
+  trainerContainer,
+  trialEnv,
+  trialSeed,
+  withReport,
+} from '../core/trial/index.js';
 import { latestCompleteStep, pruneCheckpoints } from './checkpoints.js';
 import type { Display } from './display.js';
-import { trainerCommand, trainerContainer, trialEnv } from './env.js';
-import { parseMetricLine } from './metrics.js';
 import {
   buildResults,
   formatValue,
@@ -44,6 +59,8 @@ export interface RunOptions {
   pollMs?: number;
   /** Aborting stops the children and leaves a resumable state (Ctrl-C). */
   signal?: AbortSignal;
+  /** Epoch milliseconds; tests pass their own. */
+  now?: () => number;
 }
 
 export interface RunOutcome {
@@ -57,11 +74,6 @@ export interface RunOutcome {
 export class RunError extends Error {}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const FINISHED: ReadonlySet<string> = new Set(TERMINAL_TRIAL_PHASES);
-
-export function trialSeed(jobSeed: number, index: number): number {
-  return hashKeys([jobSeed, 'trial', index]);
-}
 
 export class LocalRun {
   readonly spec: ResolvedHPOJobSpec;
@@ -70,24 +82,25 @@ export class LocalRun {
   private readonly sampler: Sampler;
   private readonly processes = new Map<number, TrialProcess>();
   private readonly statePath: string;
-  private readonly sessionStart = Date.now();
+  private readonly now: () => number;
+  private readonly sessionStart: number;
   private finishing: PlanActions['finish'];
   private invalidSuggestions = 0;
   private bestIndex: number | undefined;
 
   constructor(private readonly opts: RunOptions) {
-    const spec = applyDefaults(opts.job.spec, opts.seed);
-    this.spec = {
-      ...spec,
+    this.now = opts.now ?? Date.now;
+    this.sessionStart = this.now();
+    this.spec = applyDefaults(opts.job.spec, opts.seed, {
       seed: opts.seed,
-      parallelism: opts.parallelism ?? spec.parallelism,
-      budget: { ...spec.budget, maxTrials: opts.maxTrials ?? spec.budget.maxTrials },
-    };
+      ...(opts.parallelism !== undefined ? { parallelism: opts.parallelism } : {}),
+      ...(opts.maxTrials !== undefined ? { maxTrials: opts.maxTrials } : {}),
+    });
     this.space = new Space(this.spec.parameters);
     const factory = getSamplerFactory(this.spec.sampler.name);
     if (!factory) {
       throw new RunError(
-        `spec.sampler.name: '${this.spec.sampler.name}' is not a built-in sampler (${['random', 'grid', 'sobol', 'tpe'].join(', ')}); custom samplers need the operator`,
+        `spec.sampler.name: '${this.spec.sampler.name}' is not a built-in sampler (${BUILTIN_SAMPLERS.join(', ')}); custom samplers need the operator`,
       );
     }
     factory.validateSpace?.(this.space);
@@ -107,11 +120,17 @@ export class LocalRun {
           `the manifest's spec changed since the run in ${opts.outputDir}; --resume needs the same spec (use --output DIR for a new run)`,
         );
       }
+      // Trials drawn with another seed would silently belong to a different run.
+      if (prev.seed !== opts.seed) {
+        throw new RunError(
+          `the run in ${opts.outputDir} used seed ${prev.seed}, not ${opts.seed}; --resume continues it with its own seed (drop --seed, or pass --seed ${prev.seed}), or use --output DIR for a new run`,
+        );
+      }
       this.state = { ...prev, finishReason: undefined, finishMessage: undefined } as RunState;
       delete this.state.finishReason;
       delete this.state.finishMessage;
       for (const t of this.state.trials) {
-        if (!FINISHED.has(t.phase)) {
+        if (!isFinishedPhase(t.phase)) {
           t.phase = 'Pending'; // was running when interrupted: starts again, from its checkpoint
           delete t.stopping;
         }
@@ -122,7 +141,7 @@ export class LocalRun {
         job: opts.job.metadata.name,
         specHash: hash,
         seed: opts.seed,
-        startTime: Date.now(),
+        startTime: this.now(),
         elapsedBefore: 0,
         spaceExhausted: false,
         trials: [],
@@ -141,7 +160,7 @@ export class LocalRun {
   private snapshot(t: LocalTrial): TrialSnapshot {
     return {
       index: t.index,
-      name: `${this.state.job}-${t.index}`,
+      name: trialName(this.state.job, t.index),
       params: t.params,
       phase: t.phase,
       reports: t.reports,
@@ -167,12 +186,7 @@ export class LocalRun {
     t.step = step;
     Object.assign(t.metrics, m.values);
     const value = m.values[this.spec.objective.metric];
-    if (value !== undefined) {
-      const at = t.reports.findIndex((r) => r.step >= step);
-      if (at >= 0 && t.reports[at]!.step === step) t.reports[at] = { step, value };
-      else if (at >= 0) t.reports.splice(at, 0, { step, value });
-      else t.reports.push({ step, value });
-    }
+    if (value !== undefined) t.reports = withReport(t.reports, { step, value });
   }
 
   private start(t: LocalTrial): void {
@@ -195,7 +209,7 @@ export class LocalRun {
     if (t.attempts === 0) for (const w of cmd.warnings) this.opts.display.warn(`trial ${t.index}: ${w}`);
     const cwd = container.workingDir ? resolve(this.opts.baseDir, container.workingDir) : this.opts.baseDir;
     t.phase = 'Running';
-    t.startTime ??= Date.now();
+    t.startTime ??= this.now();
     t.attempts++;
     const resumeFrom = latestCompleteStep(checkpointDir);
     this.processes.set(
@@ -227,7 +241,7 @@ export class LocalRun {
     if (t.stopping) {
       t.phase = t.stopping.phase;
       t.message = t.stopping.reason;
-      t.completionTime = Date.now();
+      t.completionTime = this.now();
       this.opts.display.event(
         `trial ${t.index} ${t.phase === 'EarlyStopped' ? 'early-stopped' : 'stopped'}: ${t.stopping.reason}`,
       );
@@ -235,7 +249,7 @@ export class LocalRun {
     }
     if (exit.code === 0) {
       t.phase = 'Succeeded';
-      t.completionTime = Date.now();
+      t.completionTime = this.now();
       const last = t.reports.at(-1);
       if (!last)
         t.message = `the trainer never reported the objective metric '${this.spec.objective.metric}'`;
@@ -253,7 +267,7 @@ export class LocalRun {
       return;
     }
     t.phase = 'Failed';
-    t.completionTime = Date.now();
+    t.completionTime = this.now();
     t.message = `the trainer failed (${how}) after ${t.retries} retries; see ${join(this.trialDir(t.index), 'stderr.log')}`;
     this.opts.display.event(`trial ${t.index} failed: ${t.message}`);
   }
@@ -312,7 +326,7 @@ export class LocalRun {
 
   private step(): boolean {
     for (const p of this.processes.values()) p.poll();
-    const now = Date.now();
+    const now = this.now();
     const running = this.state.trials.filter((t) => t.phase === 'Running').length;
     const actions = plan({
       spec: this.spec,
@@ -334,7 +348,7 @@ export class LocalRun {
       t.stopping = { phase: stop.phase, reason: stop.reason };
       const proc = this.processes.get(t.index);
       if (proc) proc.stop(this.graceMs);
-      else if (!FINISHED.has(t.phase)) {
+      else if (!isFinishedPhase(t.phase)) {
         t.phase = stop.phase;
         t.completionTime = now;
       }
@@ -378,7 +392,7 @@ export class LocalRun {
       // --resume restarts them from their checkpoints.
       await this.stopAll();
     }
-    this.state.elapsedBefore = this.elapsed(Date.now());
+    this.state.elapsedBefore = this.elapsed(this.now());
     if (!interrupted && this.finishing) {
       this.state.finishReason = this.finishing.reason;
       this.state.finishMessage = this.finishing.message;
@@ -407,14 +421,11 @@ export class LocalRun {
   }
 
   private outcome(interrupted: boolean): RunOutcome {
-    const snapshot = plan({
-      spec: this.spec,
-      trials: this.state.trials.map((t) => this.snapshot(t)),
-      now: Date.now(),
-      startTime: Date.now(),
-      capacity: 0,
-    });
-    const results = buildResults(this.state, this.spec, snapshot.best);
+    const best = bestTrialSummary(
+      this.state.trials.map((t) => this.snapshot(t)),
+      this.spec.objective,
+    );
+    const results = buildResults(this.state, this.spec, best);
     const table = resultsTable(results, this.state.trials);
     if (interrupted) return { phase: 'Interrupted', state: this.state, results, table };
     const files = writeResults(this.opts.outputDir, results, this.spec.parameters);

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { FinishReason, HPOJobSpec, ParamConfig, TrialPhase } from '../api/index.js';
-import type { IntermediateValue } from '../core/samplers/types.js';
+import type { IntermediateValue } from '../core/samplers/index.js';
 
 export interface LocalTrial {
   index: number;

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, openSync, readSync, closeSync, statSync, type WriteStream } from 'node:fs';
-import { LineBuffer } from './metrics.js';
+import { LineBuffer } from '../core/trial/index.js';
 
 export interface TrialProcessOptions {
   argv: string[];

@@ -1,5 +1,5 @@
 /** A trial's objective value and the best trial of a job. */
-import type { Direction, ObjectiveStrategy } from '../../api/types.js';
+import type { BestTrial, Direction, ObjectiveStrategy } from '../../api/types.js';
 import type { TrialSnapshot } from './types.js';
 
 /**
@@ -52,4 +52,21 @@ export function bestTrial(
     if (improves) best = { trial, objective: value };
   }
   return best;
+}
+
+/** The best trial as a job's status shows it (name, index, params, objective, step). */
+export function bestTrialSummary(
+  trials: readonly TrialSnapshot[],
+  objective: { direction: Direction; strategy: ObjectiveStrategy },
+): BestTrial | undefined {
+  const best = bestTrial(trials, objective);
+  if (!best) return undefined;
+  const step = objectiveStep(best.trial, best.objective);
+  return {
+    trial: best.trial.name,
+    index: best.trial.index,
+    params: best.trial.params,
+    objective: best.objective,
+    ...(step !== undefined ? { step } : {}),
+  };
 }

@@ -18,14 +18,13 @@
  * 4. Request min(capacity, parallelism − active − outstanding, maxTrials − created − outstanding) new
  *    configurations; none once the space is exhausted.
  */
-import { TERMINAL_TRIAL_PHASES, type FinishReason, type TrialCounts } from '../../api/types.js';
-import { getSchedulerFactory } from '../schedulers/registry.js';
-import type { TrialReports } from '../schedulers/types.js';
-import { bestTrial, objectiveStep, trialObjective } from './objective.js';
+import { isFinishedPhase, type FinishReason, type TrialCounts } from '../../api/types.js';
+import { getSchedulerFactory } from '../stopping/registry.js';
+import type { TrialReports } from '../stopping/types.js';
+import { bestTrialSummary, trialObjective } from './objective.js';
 import type { FinishAction, PlanActions, PlanInput, StopAction, TrialSnapshot } from './types.js';
 
 const ACTIVE = new Set(['Pending', 'Queued', 'Running']);
-const FINISHED: ReadonlySet<string> = new Set(TERMINAL_TRIAL_PHASES);
 
 export function countTrials(trials: readonly TrialSnapshot[]): TrialCounts {
   const counts: TrialCounts = {
@@ -60,7 +59,7 @@ function goalReached(input: PlanInput): TrialSnapshot | undefined {
     v !== undefined && (direction === 'minimize' ? v <= goal : v >= goal);
   return input.trials.find((t) => {
     if (t.phase === 'Running') return reaches(t.reports.at(-1)?.value);
-    return FINISHED.has(t.phase) && reaches(trialObjective(t, { direction, strategy }));
+    return isFinishedPhase(t.phase) && reaches(trialObjective(t, { direction, strategy }));
   });
 }
 
@@ -138,24 +137,15 @@ function earlyStops(input: PlanInput): StopAction[] {
 export function plan(input: PlanInput): PlanActions {
   const { spec, trials, now } = input;
   const counts = countTrials(trials);
-  const finished = trials.filter((t) => FINISHED.has(t.phase)).length;
+  const finished = trials.filter((t) => isFinishedPhase(t.phase)).length;
   const gpuSeconds = trials.reduce((s, t) => s + gpuSecondsOf(t, now), 0);
-  const best = bestTrial(trials, spec.objective);
+  const best = bestTrialSummary(trials, spec.objective);
   const actions: PlanActions = {
     request: 0,
     stop: [],
     summary: { trials: counts, progress: `${finished}/${spec.budget.maxTrials}`, gpuSeconds },
   };
-  if (best) {
-    const step = objectiveStep(best.trial, best.objective);
-    actions.best = {
-      trial: best.trial.name,
-      index: best.trial.index,
-      params: best.trial.params,
-      objective: best.objective,
-      ...(step !== undefined ? { step } : {}),
-    };
-  }
+  if (best) actions.best = best;
 
   const reason = finishReason(input, counts, finished, gpuSeconds);
   if (reason) {

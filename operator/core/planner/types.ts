@@ -68,7 +68,7 @@ export interface PlanActions {
   request: number;
   stop: StopAction[];
   finish?: FinishAction;
-  best?: Omit<BestTrial, 'trial'> & { trial: string };
+  best?: BestTrial;
   summary: {
     trials: TrialCounts;
     /** "completed/maxTrials", e.g. "37/100". */

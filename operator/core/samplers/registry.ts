@@ -3,14 +3,20 @@ import { gridSamplerFactory } from './grid.js';
 import { randomSamplerFactory } from './random.js';
 import { sobolSamplerFactory } from './sobol.js';
 import { tpeSamplerFactory } from './tpe/sampler.js';
+import { BUILTIN_SAMPLERS, type BuiltinSamplerName } from '../../api/types.js';
 import type { SamplerFactory } from './types.js';
 
-const FACTORIES: ReadonlyMap<string, SamplerFactory> = new Map(
-  [randomSamplerFactory, gridSamplerFactory, sobolSamplerFactory, tpeSamplerFactory].map((f) => [f.name, f]),
-);
+// Keyed by the API's list of names, so a name without a sampler (or the reverse) does not compile.
+const BY_NAME: Readonly<Record<BuiltinSamplerName, SamplerFactory>> = {
+  random: randomSamplerFactory,
+  grid: gridSamplerFactory,
+  sobol: sobolSamplerFactory,
+  tpe: tpeSamplerFactory,
+};
+const FACTORIES: ReadonlyMap<string, SamplerFactory> = new Map(Object.entries(BY_NAME));
 
 export function builtinSamplerNames(): string[] {
-  return [...FACTORIES.keys()];
+  return [...BUILTIN_SAMPLERS];
 }
 
 export function isBuiltinSampler(name: string): boolean {

@@ -34,4 +34,4 @@ export function optimize(
   return bestSoFar;
 }
 
-export { median } from '../schedulers/common.js';
+export { median } from '../stopping/common.js';

@@ -1,0 +1,2 @@
+export * from './optimize.js';
+export * from './problems.js';
