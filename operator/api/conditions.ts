@@ -31,6 +31,8 @@ export const HPOJobReasons = {
   InvalidSuggestion: 'InvalidSuggestion',
   SamplerError: 'SamplerError',
   SamplerAnswering: 'SamplerAnswering',
+  /** No answer within the suggestion timeout: no sampler serves ultron.suggest.<name>. */
+  SamplerUnavailable: 'SamplerUnavailable',
 } as const;
 
 export const TrialConditions = {

@@ -165,6 +165,31 @@ export interface Usage {
   wastedGpuSeconds: number;
 }
 
+/** One suggestion request the operator made and has not yet seen turned into Trials. */
+export interface SuggestionRequestRecord {
+  /** The request id (its Nats-Msg-Id). */
+  id: string;
+  indices: number[];
+  /** When it was (last) published, RFC 3339; a request unanswered for too long is published again. */
+  sentAt: string;
+  /** 1 for the first request of these indices; a new attempt (new id) after an invalid answer. */
+  attempt: number;
+}
+
+/**
+ * The operator's ledger of the sampler loop, written before a request is published (write-ahead), so a
+ * restarted operator knows which indices are asked for: no index is created twice or skipped.
+ */
+export interface SamplerStatus {
+  /** The next trial index to ask for. */
+  nextIndex: number;
+  requests: SuggestionRequestRecord[];
+  /** The sampler answered SpaceExhausted: nothing new will be asked. */
+  spaceExhausted?: boolean;
+  /** Answers rejected as invalid (outside the space, wrong indices), in total. */
+  invalidAnswers?: number;
+}
+
 export interface HPOJobStatus {
   phase?: HPOJobPhase;
   conditions?: StatusCondition[];
@@ -175,6 +200,7 @@ export interface HPOJobStatus {
   usage?: Usage;
   startTime?: string;
   completionTime?: string;
+  sampler?: SamplerStatus;
 }
 
 export interface HPOJob {
@@ -233,6 +259,10 @@ export interface TrialStatus {
   completionTime?: string;
   message?: string;
   conditions?: StatusCondition[];
+  /** Metric lines the trainer wrote that could not be read (counted, never fatal). */
+  malformedMetricLines?: number;
+  /** The stream sequence of this finished trial's observation (`ultron.obs.<job uid>`), once published. */
+  observationSeq?: number;
 }
 
 export interface Trial {
