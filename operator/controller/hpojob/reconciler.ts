@@ -1,0 +1,274 @@
+/**
+ * The HPOJob reconciler (ARCHITECTURE §8): level-triggered, one job at a time per key. Each pass, in
+ * numbered steps: read the job and its trials from the caches, settle the sampler's parked answers,
+ * plan (pure), apply the plan (stop trials, ask for suggestions), write the status only if it changed,
+ * then publish what the status recorded. Writes carry the job's resourceVersion, so a pass that read a
+ * stale job fails with a conflict and runs again instead of acting twice.
+ */
+import type { V1Job } from '@kubernetes/client-node';
+import {
+  applyDefaults,
+  HPOJOB_FINALIZER,
+  HPOJobReasons as R,
+  validateHPOJob,
+  type HPOJob,
+  type ResolvedHPOJobSpec,
+} from '../../api/index.js';
+import type { SuggestRequest } from '../../bus/index.js';
+import { plan, type PlanActions } from '../../core/planner/index.js';
+import { hashKeys } from '../../core/rng.js';
+import { getSamplerFactory } from '../../core/samplers/index.js';
+import { builtinValidationHooks } from '../../core/settings-validation.js';
+import { Space } from '../../core/space/index.js';
+import type { ClusterCache } from '../cache.js';
+import { apiErrorCode, apiErrorMessage, type KubeApi } from '../kube.js';
+import type { MetricsStore } from '../metrics-store.js';
+import type { Clock, Logger } from '../runtime/index.js';
+import { applyStops } from './stops.js';
+import { settleAnswers } from './answers.js';
+import type { AnswerInbox } from './inbox.js';
+import { addRequest, emptyLedger, expiredRequests, settleLedger, touchRequests } from './ledger.js';
+import { buildRequest } from './requests.js';
+import { isFinished, nextStatus, statusChanged, type SamplerHealth } from './status.js';
+import { planInput } from './snapshot.js';
+
+// --- options -----------------------------------------------------------------------------------------
+
+export interface HPOJobReconcilerOptions {
+  cache: ClusterCache;
+  kube: KubeApi;
+  metrics: MetricsStore;
+  inbox: AnswerInbox;
+  /** Publishes a suggestion request (Nats-Msg-Id = its id). */
+  publishRequest(request: SuggestRequest): Promise<void>;
+  /** The worker Job a trial of this job would get, for the server-side dry run of the pod template. */
+  workerJobFor(job: HPOJob, spec: ResolvedHPOJobSpec): V1Job;
+  /** Drops the job's data on NATS (observations, answers) when it is deleted. */
+  purgeJob(uid: string): Promise<void>;
+  clock: Clock;
+  log: Logger;
+  /** An unanswered request is published again after this long and the job shows SamplerUnavailable. */
+  suggestionTimeoutMs?: number;
+  /** Queue the job again after `ms` (time-based decisions: timeouts, maxDuration). */
+  requeueAfter(key: string, ms: number): void;
+}
+
+/** RBAC this reconciler needs (checked against manifests/ by a test). */
+export const HPOJOB_RBAC = [
+  { apiGroups: ['ultron.dev'], resources: ['hpojobs'], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
+  { apiGroups: ['ultron.dev'], resources: ['hpojobs/status'], verbs: ['get', 'patch', 'update'] },
+  { apiGroups: ['ultron.dev'], resources: ['trials'], verbs: ['get', 'list', 'watch', 'create'] },
+  { apiGroups: ['ultron.dev'], resources: ['trials/status'], verbs: ['get', 'patch', 'update'] },
+  { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+] as const;
+
+export class ConflictError extends Error {}
+
+/** A job without spec.seed gets one from its uid: stable across restarts and replicas. */
+export const seedOf = (job: HPOJob): number => hashKeys([job.metadata.uid ?? job.metadata.name]);
+
+export class HPOJobReconciler {
+  private readonly timeoutMs: number;
+  /** Pod template dry runs already passed, by `uid/generation` (one API call per spec change). */
+  private readonly dryRunOk = new Set<string>();
+
+  constructor(private readonly o: HPOJobReconcilerOptions) {
+    this.timeoutMs = o.suggestionTimeoutMs ?? 30_000;
+  }
+
+  async reconcile(key: string): Promise<void> {
+    const { cache, kube } = this.o;
+    // 1. The job, from the cache.
+    const job = cache.hpojob(key);
+    if (!job) return;
+    const uid = job.metadata.uid ?? '';
+    const ns = job.metadata.namespace ?? 'default';
+    const log = this.o.log.child({ namespace: ns, hpojob: job.metadata.name });
+
+    // 2. Deleted: clean up, then let it go (Kubernetes deletes its Trials, Jobs and Pods by owner).
+    if (job.metadata.deletionTimestamp) {
+      if (!job.metadata.finalizers?.includes(HPOJOB_FINALIZER)) return;
+      this.o.inbox.drop(uid);
+      this.o.metrics.forgetJob(uid);
+      await this.o
+        .purgeJob(uid)
+        .catch((e: unknown) => log.warn({ err: String(e) }, 'purging NATS data failed'));
+      const rest = job.metadata.finalizers.filter((f) => f !== HPOJOB_FINALIZER);
+      await this.write(() =>
+        kube.setHPOJobFinalizers(ns, job.metadata.name, job.metadata.resourceVersion!, rest),
+      );
+      return;
+    }
+    if (!job.metadata.finalizers?.includes(HPOJOB_FINALIZER)) {
+      const finalizers = [...(job.metadata.finalizers ?? []), HPOJOB_FINALIZER];
+      await this.write(() =>
+        kube.setHPOJobFinalizers(ns, job.metadata.name, job.metadata.resourceVersion!, finalizers),
+      );
+      return; // the update event brings the job back
+    }
+
+    // 3. A finished job keeps its status as it was; late answers are acked and dropped.
+    if (isFinished(job)) {
+      this.o.inbox.drop(uid);
+      return;
+    }
+
+    // 4. The effective spec; a spec that cannot run fails the job with InvalidSpec and creates nothing.
+    const spec = applyDefaults(job.spec, seedOf(job));
+    const specError = await this.specError(job, spec);
+    const now = this.o.clock.now();
+    const nowIso = new Date(now).toISOString();
+    if (specError !== undefined) {
+      this.o.inbox.drop(uid);
+      await this.event(job, 'Warning', R.InvalidSpec, specError);
+      await this.writeStatus(
+        job,
+        nextStatus({ job, now: nowIso, specError, ledger: job.status?.sampler ?? emptyLedger() }),
+      );
+      return;
+    }
+
+    // 5. Trials from the cache; the ledger forgets requests whose Trials all exist.
+    const trials = cache.trialsOf(key);
+    const indices = new Set(trials.map((t) => t.spec.index));
+    let ledger = settleLedger(job.status?.sampler ?? emptyLedger(), indices);
+
+    // 6. Parked sampler answers: create Trials for valid ones; re-ask after invalid ones.
+    const settled = await settleAnswers({
+      job,
+      spec,
+      trials,
+      ledger,
+      parked: this.o.inbox.take(uid),
+      kube,
+      now: nowIso,
+      event: (type, reason, message) => this.event(job, type, reason, message),
+      log,
+    });
+    ledger = settled.ledger;
+    if (settled.specError !== undefined) {
+      await this.writeStatus(job, nextStatus({ job, now: nowIso, specError: settled.specError, ledger }));
+      return;
+    }
+
+    // 7. Plan (pure).
+    const actions: PlanActions = plan(planInput({ job, spec, trials, ledger, metrics: this.o.metrics, now }));
+
+    // 8. Apply: stop trials (early stopping, or every running trial when the job finishes).
+    await applyStops(actions.stop, trials, kube, nowIso, log);
+    if (actions.finish) ledger = { ...ledger, requests: [] };
+
+    // 9. New requests go into the ledger now and are published after the status write; overdue ones
+    //    are published again (same id: deduplicated) and the job says the sampler does not answer.
+    const toPublish: SuggestRequest[] = [];
+    let sampler: SamplerHealth | undefined = settled.health;
+    if (!actions.finish) {
+      const overdue = expiredRequests(ledger, now, this.timeoutMs);
+      if (overdue.length) {
+        ledger = touchRequests(ledger, new Set(overdue.map((r) => r.id)), nowIso);
+        for (const r of overdue) toPublish.push(buildRequest(job, spec, trials, { ...r, sentAt: nowIso }));
+        sampler = {
+          healthy: false,
+          reason: R.SamplerUnavailable,
+          message:
+            `no answer from sampler '${spec.sampler.name}' for ${Math.round(this.timeoutMs / 1000)}s; ` +
+            `is a sampler serving ultron.suggest.${spec.sampler.name}? (built-in samplers: the ultron-samplerd Deployment)`,
+        };
+        if (job.status?.conditions?.find((c) => c.type === 'SamplerHealthy')?.reason !== R.SamplerUnavailable)
+          await this.event(job, 'Warning', R.SamplerUnavailable, sampler.message);
+      }
+      if (actions.request > 0) {
+        const added = addRequest(ledger, actions.request, uid, nowIso);
+        ledger = added.ledger;
+        toPublish.push(buildRequest(job, spec, trials, added.request));
+      }
+    }
+
+    // 10. Status, only when it changed (it carries the ledger, so it is written before publishing).
+    const status = nextStatus({ job, now: nowIso, actions, ledger, ...(sampler ? { sampler } : {}) });
+    if (statusChanged(job.status, status)) await this.writeStatus(job, status);
+    if (status.phase === 'Running') for (const r of toPublish) await this.o.publishRequest(r);
+
+    // 11. Time-based decisions come back by themselves.
+    const waits: number[] = [];
+    if (ledger.requests.length) {
+      const oldest = Math.min(...ledger.requests.map((r) => Date.parse(r.sentAt)));
+      waits.push(Math.max(50, oldest + this.timeoutMs - now));
+    }
+    if (spec.budget.maxDurationMs !== undefined) {
+      const start = Date.parse(status.startTime ?? nowIso);
+      waits.push(Math.max(50, start + spec.budget.maxDurationMs - now));
+    }
+    if (waits.length) this.o.requeueAfter(key, Math.min(...waits));
+  }
+
+  /** What keeps the spec from running: settings, a space the sampler cannot serve, the pod template. */
+  private async specError(job: HPOJob, spec: ResolvedHPOJobSpec): Promise<string | undefined> {
+    const errors = validateHPOJob(job, builtinValidationHooks);
+    if (errors.length) return errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+    const factory = getSamplerFactory(spec.sampler.name);
+    try {
+      factory?.validateSpace?.(new Space(spec.parameters));
+    } catch (e) {
+      return (e as Error).message;
+    }
+    const dryKey = `${job.metadata.uid}/${job.metadata.generation}`;
+    if (this.dryRunOk.has(dryKey)) return undefined;
+    try {
+      await this.o.kube.createJob(this.o.workerJobFor(job, spec), true);
+    } catch (e) {
+      const code = apiErrorCode(e);
+      if (code !== undefined && code >= 400 && code < 500 && code !== 409 && code !== 429)
+        return `the pod template is invalid: ${apiErrorMessage(e)}`;
+      throw e;
+    }
+    this.dryRunOk.add(dryKey);
+    return undefined;
+  }
+
+  private async writeStatus(job: HPOJob, status: ReturnType<typeof nextStatus>): Promise<void> {
+    await this.write(() =>
+      this.o.kube.patchHPOJobStatus(
+        job.metadata.namespace ?? 'default',
+        job.metadata.name,
+        job.metadata.resourceVersion,
+        status,
+      ),
+    );
+  }
+
+  /** A write guarded by resourceVersion: a conflict means the cache was stale; the pass runs again. */
+  private async write(fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      if (apiErrorCode(e) === 409) throw new ConflictError('the HPOJob changed meanwhile; reconciling again');
+      if (apiErrorCode(e) === 404) return; // deleted meanwhile
+      throw e;
+    }
+  }
+
+  private async event(
+    job: HPOJob,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): Promise<void> {
+    await this.o.kube
+      .event(
+        {
+          kind: 'HPOJob',
+          apiVersion: job.apiVersion,
+          namespace: job.metadata.namespace ?? 'default',
+          name: job.metadata.name,
+          ...(job.metadata.uid ? { uid: job.metadata.uid } : {}),
+        },
+        type,
+        reason,
+        message,
+        new Date(this.o.clock.now()),
+      )
+      .catch((e: unknown) => this.o.log.warn({ err: String(e) }, 'could not record an event'));
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * What the operator knows of each trial's metrics, from the pod agents' messages on
+ * `ultron.metrics.<job uid>.<index>` (ARCHITECTURE §5). It is rebuilt by replaying the stream when an
+ * operator starts leading, so it is a cache, never the only copy; early stopping reads it, not the Trial
+ * status (which is written at most about once a second).
+ */
+import type { MetricMessage } from '../bus/index.js';
+
+export interface StepValues {
+  step: number;
+  values: Record<string, number>;
+}
+
+export interface TrialMetrics {
+  /** One entry per step, ascending; a re-reported step (after a resume) replaces the earlier one. */
+  steps: StepValues[];
+  /** The latest value of every metric. */
+  latest: Record<string, number>;
+  step?: number;
+  malformed: number;
+  /** Pods whose agent sent `end`: every metric line of that pod has arrived. */
+  endedPods: Set<string>;
+}
+
+const key = (jobUid: string, index: number): string => `${jobUid}/${index}`;
+
+export class MetricsStore {
+  private readonly trials = new Map<string, TrialMetrics>();
+  private readonly byJob = new Map<string, Set<number>>();
+  /** Messages already applied, by (pod, line): the stream may hold a re-published line twice. */
+  private readonly seenLines = new Map<string, Set<string>>();
+
+  get(jobUid: string, index: number): TrialMetrics | undefined {
+    return this.trials.get(key(jobUid, index));
+  }
+
+  /** Applies one agent message; returns whether anything changed. */
+  apply(jobUid: string, index: number, msg: MetricMessage): boolean {
+    const k = key(jobUid, index);
+    let t = this.trials.get(k);
+    if (!t) {
+      t = { steps: [], latest: {}, malformed: 0, endedPods: new Set() };
+      this.trials.set(k, t);
+      let set = this.byJob.get(jobUid);
+      if (!set) this.byJob.set(jobUid, (set = new Set()));
+      set.add(index);
+    }
+    if (msg.kind === 'end') {
+      if (t.endedPods.has(msg.pod)) return false;
+      t.endedPods.add(msg.pod);
+      return true;
+    }
+    let seen = this.seenLines.get(k);
+    if (!seen) this.seenLines.set(k, (seen = new Set()));
+    const line = `${msg.pod}:${msg.line}`;
+    if (seen.has(line)) return false;
+    seen.add(line);
+    if (msg.kind === 'malformed') {
+      t.malformed++;
+      return true;
+    }
+    const step = msg.step ?? (t.step ?? 0) + 1;
+    t.step = step;
+    Object.assign(t.latest, msg.values);
+    const at = t.steps.findIndex((s) => s.step >= step);
+    const entry = { step, values: { ...msg.values } };
+    if (at < 0) t.steps.push(entry);
+    else if (t.steps[at]!.step === step)
+      t.steps[at] = { step, values: { ...t.steps[at]!.values, ...msg.values } };
+    else t.steps.splice(at, 0, entry);
+    return true;
+  }
+
+  /** The objective metric's reports, ascending by step. */
+  reports(jobUid: string, index: number, metric: string): Array<{ step: number; value: number }> {
+    const t = this.get(jobUid, index);
+    if (!t) return [];
+    return t.steps.flatMap((s) =>
+      s.values[metric] !== undefined ? [{ step: s.step, value: s.values[metric]! }] : [],
+    );
+  }
+
+  forgetJob(jobUid: string): void {
+    for (const index of this.byJob.get(jobUid) ?? []) {
+      this.trials.delete(key(jobUid, index));
+      this.seenLines.delete(key(jobUid, index));
+    }
+    this.byJob.delete(jobUid);
+  }
+
+  /** Trials with metrics, for the memory figures. */
+  get size(): number {
+    return this.trials.size;
+  }
+}
