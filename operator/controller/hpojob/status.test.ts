@@ -1,0 +1,90 @@
+import type { HPOJob } from '../../api/index.js';
+import type { PlanActions } from '../../core/planner/index.js';
+import { emptyLedger } from './ledger.js';
+import { isFinished, nextStatus, statusChanged } from './status.js';
+
+const NOW = '2026-12-01T00:00:00.000Z';
+const job: HPOJob = {
+  apiVersion: 'ultron.dev/v1alpha1',
+  kind: 'HPOJob',
+  metadata: { name: 'j', namespace: 'ns', uid: 'u', generation: 3 },
+  spec: {
+    objective: { metric: 'loss', direction: 'minimize' },
+    parameters: [{ name: 'x', type: 'float', min: 0, max: 1 }],
+    trialTemplate: { template: { spec: { containers: [{ name: 'trainer' }] } } },
+  },
+};
+const counts = (running: number) => ({
+  created: 4,
+  queued: 0,
+  running,
+  succeeded: 4 - running,
+  failed: 0,
+  earlyStopped: 0,
+});
+const actions = (over: Partial<PlanActions> = {}, running = 1): PlanActions => ({
+  request: 0,
+  stop: [],
+  summary: { trials: counts(running), progress: `${4 - running}/4`, gpuSeconds: 12 },
+  best: { trial: 'j-2', index: 2, params: { x: 0.3 }, objective: 0.1, step: 5 },
+  ...over,
+});
+const cond = (s: ReturnType<typeof nextStatus>, type: string) => s.conditions?.find((c) => c.type === type);
+
+describe('HPOJob status', () => {
+  it('runs with counts, progress, best, usage, the ledger and observedGeneration', () => {
+    const s = nextStatus({ job, now: NOW, actions: actions(), ledger: emptyLedger() });
+    expect(s).toMatchObject({
+      phase: 'Running',
+      observedGeneration: 3,
+      startTime: NOW,
+      progress: '3/4',
+      trials: counts(1),
+      best: { trial: 'j-2', objective: 0.1 },
+      usage: { gpuSeconds: 12, wastedGpuSeconds: 0 },
+      sampler: { nextIndex: 0, requests: [] },
+    });
+    expect(cond(s, 'SpecValid')).toMatchObject({ status: 'True', observedGeneration: 3 });
+    expect(cond(s, 'Running')).toMatchObject({ status: 'True', reason: 'TrialsRunning' });
+  });
+
+  it('finishes only once no trial runs, with the reason as a condition', () => {
+    const finish = { reason: 'MaxTrialsReached' as const, message: '4 of 4', phase: 'Succeeded' as const };
+    const waiting = nextStatus({ job, now: NOW, actions: actions({ finish }), ledger: emptyLedger() });
+    expect(waiting.phase).toBe('Running');
+    expect(cond(waiting, 'Running')?.message).toMatch(/finishing \(MaxTrialsReached\)/);
+    const done = nextStatus({ job, now: NOW, actions: actions({ finish }, 0), ledger: emptyLedger() });
+    expect(done).toMatchObject({ phase: 'Succeeded', completionTime: NOW });
+    expect(cond(done, 'Succeeded')).toMatchObject({ status: 'True', reason: 'MaxTrialsReached' });
+    expect(isFinished({ ...job, status: done })).toBe(true);
+  });
+
+  it('fails an invalid spec with InvalidSpec and the message', () => {
+    const s = nextStatus({
+      job,
+      now: NOW,
+      specError: 'the pod template is invalid: x',
+      ledger: emptyLedger(),
+    });
+    expect(s.phase).toBe('Failed');
+    expect(cond(s, 'SpecValid')).toMatchObject({
+      status: 'False',
+      reason: 'InvalidSpec',
+      message: 'the pod template is invalid: x',
+    });
+    expect(cond(s, 'Failed')?.reason).toBe('InvalidSpec');
+  });
+
+  it('reports the sampler health, and sees no change when nothing changed', () => {
+    const sampler = { healthy: false, reason: 'SamplerUnavailable', message: "no answer from sampler 'tpe'" };
+    const s = nextStatus({ job, now: NOW, actions: actions(), ledger: emptyLedger(), sampler });
+    expect(cond(s, 'SamplerHealthy')).toMatchObject({ status: 'False', reason: 'SamplerUnavailable' });
+    const again = nextStatus({
+      job: { ...job, status: s },
+      now: '2026-12-01T00:00:09.000Z',
+      actions: actions(),
+      ledger: emptyLedger(),
+    });
+    expect(statusChanged(s, again)).toBe(false);
+  });
+});

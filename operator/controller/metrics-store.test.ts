@@ -1,0 +1,32 @@
+import { MetricsStore } from './metrics-store.js';
+
+describe('metrics store', () => {
+  it('keeps one entry per step, ascending, counts malformed lines and ends, ignores replays', () => {
+    const s = new MetricsStore();
+    expect(
+      s.apply('u', 0, { v: 1, kind: 'report', pod: 'p1', line: 1, step: 2, values: { loss: 0.5 } }),
+    ).toBe(true);
+    s.apply('u', 0, { v: 1, kind: 'report', pod: 'p1', line: 2, step: 1, values: { loss: 0.9, acc: 0.1 } });
+    s.apply('u', 0, { v: 1, kind: 'malformed', pod: 'p1', line: 3, reason: 'x', text: 'step=' });
+    // A replayed line (same pod, same line) changes nothing.
+    expect(
+      s.apply('u', 0, { v: 1, kind: 'report', pod: 'p1', line: 1, step: 2, values: { loss: 0.5 } }),
+    ).toBe(false);
+    // After a resume the new pod reports step 2 again: it replaces the old value.
+    s.apply('u', 0, { v: 1, kind: 'report', pod: 'p2', line: 1, step: 2, values: { loss: 0.4 } });
+    s.apply('u', 0, { v: 1, kind: 'report', pod: 'p2', line: 2, values: { loss: 0.3 } }); // no step: next
+    s.apply('u', 0, { v: 1, kind: 'end', pod: 'p2', lines: 2, malformed: 0 });
+    expect(s.reports('u', 0, 'loss')).toEqual([
+      { step: 1, value: 0.9 },
+      { step: 2, value: 0.4 },
+      { step: 3, value: 0.3 },
+    ]);
+    const t = s.get('u', 0)!;
+    expect(t.malformed).toBe(1);
+    expect(t.latest).toEqual({ loss: 0.3, acc: 0.1 });
+    expect([...t.endedPods]).toEqual(['p2']);
+    s.forgetJob('u');
+    expect(s.get('u', 0)).toBeUndefined();
+    expect(s.size).toBe(0);
+  });
+});

@@ -1,0 +1,178 @@
+/**
+ * The Trial reconciler (ARCHITECTURE §6, §8): creates the worker Job, keeps the Trial's status current
+ * from its Job, Pods and metrics (phase changes at once, metric-only changes at most once per
+ * `statusIntervalMs`), stops it on `spec.stop`, and publishes a finished trial's observation for the
+ * samplers before recording its sequence (a retry re-publishes with the same Nats-Msg-Id: stored once).
+ */
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import {
+  applyDefaults,
+  isFinishedPhase,
+  type HPOJob,
+  type ResolvedHPOJobSpec,
+  type Trial,
+} from '../../api/index.js';
+import type { ObservationMessage } from '../../bus/index.js';
+import { keyOf, type ClusterCache } from '../cache.js';
+import { seedOf } from '../hpojob/reconciler.js';
+import { stopTrial } from '../hpojob/stops.js';
+import { apiErrorCode, type KubeApi } from '../kube.js';
+import type { MetricsStore, TrialMetrics } from '../metrics-store.js';
+import type { Clock, Logger } from '../runtime/index.js';
+import {
+  observationOf,
+  onlyMetricsChanged,
+  trialStatus,
+  trialStatusChanged,
+  type ObservedTrial,
+} from './status.js';
+
+export interface TrialReconcilerOptions {
+  cache: ClusterCache;
+  kube: KubeApi;
+  metrics: MetricsStore;
+  clock: Clock;
+  log: Logger;
+  /** The worker Job for a trial (workload/buildJob with the operator's options). */
+  workerJob(trial: Trial, job: HPOJob, spec: ResolvedHPOJobSpec): V1Job;
+  /** The trial's state from its Job and Pods (phase.ts). */
+  observe(
+    trial: Trial,
+    worker: V1Job | undefined,
+    pods: readonly V1Pod[],
+    metrics: TrialMetrics | undefined,
+  ): ObservedTrial;
+  /** Publishes on ultron.obs.<job uid> with Nats-Msg-Id obs-<uid>-<index>; returns the stream sequence. */
+  publishObservation(jobUid: string, message: ObservationMessage): Promise<number>;
+  requeueAfter(key: string, ms: number): void;
+  /** Metric-only status writes per trial at most this often. */
+  statusIntervalMs?: number;
+  /** How long a finished trainer's metrics may still be in flight before the trial ends without them. */
+  metricsGraceMs?: number;
+}
+
+export const TRIAL_RBAC = [
+  { apiGroups: ['ultron.dev'], resources: ['trials'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['ultron.dev'], resources: ['trials/status'], verbs: ['get', 'patch', 'update'] },
+  { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+] as const;
+
+export class TrialReconciler {
+  private readonly lastWrite = new Map<string, number>();
+  private readonly interval: number;
+  private readonly grace: number;
+
+  constructor(private readonly o: TrialReconcilerOptions) {
+    this.interval = o.statusIntervalMs ?? 1000;
+    this.grace = o.metricsGraceMs ?? 5000;
+  }
+
+  async reconcile(key: string): Promise<void> {
+    const { cache, kube } = this.o;
+    // 1. The trial and its job, from the caches.
+    const trial = cache.trial(key);
+    if (!trial) {
+      this.lastWrite.delete(key);
+      return;
+    }
+    const ns = trial.metadata.namespace ?? 'default';
+    const job = cache.hpojob(keyOf(ns, trial.spec.hpoJob));
+    if (!job || job.metadata.deletionTimestamp) return; // garbage collection takes the trial
+    const spec = applyDefaults(job.spec, seedOf(job));
+    const uid = job.metadata.uid ?? '';
+    const metrics = this.o.metrics.get(uid, trial.spec.index);
+    const now = this.o.clock.now();
+    const nowIso = new Date(now).toISOString();
+    const phase = trial.status?.phase ?? 'Pending';
+
+    // 2. Finished: its observation goes out once; a stopped trial's Job goes.
+    if (isFinishedPhase(phase)) {
+      if (phase === 'EarlyStopped' || phase === 'Stopped') {
+        if (cache.workerJob(key)) await kube.deleteJob(ns, trial.metadata.name);
+      }
+      if (trial.status?.observationSeq === undefined) {
+        const seq = await this.o.publishObservation(uid, observationOf(trial, spec, metrics));
+        await this.patch(trial, { ...trial.status, observationSeq: seq });
+      }
+      return;
+    }
+
+    // 3. Asked to stop.
+    if (trial.spec.stop) {
+      await stopTrial(trial, 'Stopped', 'stopped on request (spec.stop: true)', kube, nowIso);
+      return;
+    }
+
+    // 4. The worker Job (deterministic name: a retried create finds it).
+    const worker = cache.workerJob(key);
+    if (!worker) {
+      const created = await kube.createJob(this.o.workerJob(trial, job, spec));
+      if (created === 'created')
+        this.o.log.info(
+          { namespace: ns, hpojob: job.metadata.name, trial: trial.metadata.name },
+          'worker job created',
+        );
+    }
+
+    // 5. The observed state; a trainer that ended waits briefly for its last metrics to arrive.
+    const observed = this.o.observe(trial, worker, cache.podsOf(key), metrics);
+    if (observed.phase === 'Succeeded' && !this.metricsComplete(metrics, cache.podsOf(key))) {
+      const ended = Date.parse(observed.completionTime ?? nowIso);
+      if (now - ended < this.grace) {
+        this.o.requeueAfter(key, 100);
+        return;
+      }
+      this.o.log.warn(
+        { trial: trial.metadata.name },
+        'the agent sent no end of metrics; finishing without it',
+      );
+    }
+    const next = trialStatus(trial, spec, observed, metrics, nowIso);
+
+    // 6. A finished trial publishes its observation, then records it with the final status.
+    if (observed.phase === 'Succeeded' || observed.phase === 'Failed') {
+      const seq = await this.o.publishObservation(
+        uid,
+        observationOf({ ...trial, status: next }, spec, metrics),
+      );
+      await this.patch(trial, { ...next, observationSeq: seq });
+      return;
+    }
+
+    // 7. Running or pending: write on change, metric-only changes throttled.
+    if (!trialStatusChanged(trial.status, next)) return;
+    if (onlyMetricsChanged(trial.status, next)) {
+      const wait = (this.lastWrite.get(key) ?? 0) + this.interval - now;
+      if (wait > 0) {
+        this.o.requeueAfter(key, wait);
+        return;
+      }
+    }
+    this.lastWrite.set(key, now);
+    await this.patch(trial, next);
+  }
+
+  /** The pod whose trainer exited 0 has sent its agent's `end`: no metric line is still in flight. */
+  private metricsComplete(metrics: TrialMetrics | undefined, pods: readonly V1Pod[]): boolean {
+    const done = pods.find((p) =>
+      (p.status?.containerStatuses ?? []).some((c) => c.state?.terminated?.exitCode === 0),
+    );
+    const uid = done?.metadata?.uid;
+    return uid === undefined || (metrics?.endedPods.has(uid) ?? false);
+  }
+
+  private async patch(trial: Trial, status: Trial['status']): Promise<void> {
+    try {
+      await this.o.kube.patchTrialStatus(
+        trial.metadata.namespace ?? 'default',
+        trial.metadata.name,
+        trial.metadata.resourceVersion,
+        status ?? {},
+      );
+    } catch (e) {
+      if (apiErrorCode(e) === 404) return;
+      throw e; // 409: the trial changed (e.g. stopped meanwhile); the next pass decides on fresh data
+    }
+  }
+}

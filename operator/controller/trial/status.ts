@@ -1,0 +1,131 @@
+/**
+ * A Trial's status from what the operator observed, pure: the phase from its Job and Pods (phase.ts),
+ * the metrics from the agent's messages, the objective by the job's strategy; and the observation a
+ * finished trial publishes for the samplers (the same mapping as the local runner's, samplerView).
+ */
+import {
+  TrialConditions,
+  TrialReasons,
+  setCondition,
+  type ResolvedHPOJobSpec,
+  type Trial,
+  type TrialPhase,
+  type TrialStatus,
+} from '../../api/index.js';
+import type { ObservationMessage } from '../../bus/index.js';
+import { samplerView, trialObjective } from '../../core/planner/index.js';
+import { paramsSummary } from '../../core/trial/index.js';
+import type { TrialMetrics } from '../metrics-store.js';
+
+/** What phase.ts derives from the worker Job and its Pods. */
+export interface ObservedTrial {
+  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+  restarts: number;
+  preemptions: number;
+  startTime?: string;
+  completionTime?: string;
+  message?: string;
+  reason?: string;
+}
+
+const objectiveReports = (m: TrialMetrics | undefined, metric: string) =>
+  (m?.steps ?? []).flatMap((s) =>
+    s.values[metric] !== undefined ? [{ step: s.step, value: s.values[metric]! }] : [],
+  );
+
+export function trialStatus(
+  trial: Trial,
+  spec: ResolvedHPOJobSpec,
+  observed: ObservedTrial,
+  metrics: TrialMetrics | undefined,
+  now: string,
+): TrialStatus {
+  const prev = trial.status ?? {};
+  const reports = objectiveReports(metrics, spec.objective.metric);
+  const phase: TrialPhase = observed.phase;
+  const objective = trialObjective({ phase, reports }, spec.objective);
+  let message = observed.message;
+  if (phase === 'Succeeded' && objective === undefined)
+    message = `the trainer never reported the objective metric '${spec.objective.metric}' (write it to ULTRON_METRICS_FILE, e.g. with ultron.report)`;
+  let conditions = prev.conditions;
+  const set = (type: string, ok: boolean, reason: string, msg: string) => {
+    conditions = setCondition(
+      conditions,
+      { type, status: ok ? 'True' : 'False', reason, message: msg },
+      now,
+    ).conditions;
+  };
+  if (phase === 'Running')
+    set(TrialConditions.Running, true, TrialReasons.PodRunning, 'the trainer is running');
+  if (phase === 'Succeeded')
+    set(TrialConditions.Completed, true, TrialReasons.TrainerExited, message ?? 'the trainer exited 0');
+  if (phase === 'Failed')
+    set(
+      TrialConditions.Failed,
+      true,
+      observed.reason ?? TrialReasons.BackoffLimitExceeded,
+      message ?? 'the trainer failed',
+    );
+  if (metrics?.malformed)
+    set(
+      TrialConditions.MetricsHealthy,
+      false,
+      TrialReasons.MalformedMetrics,
+      `${metrics.malformed} metric line(s) could not be read; lines must be JSON {"step": 1, "loss": 0.3} or step=1 loss=0.3`,
+    );
+  const next: TrialStatus = {
+    ...prev,
+    phase,
+    paramsSummary: paramsSummary(trial.spec.params),
+    restarts: observed.restarts,
+    preemptions: observed.preemptions,
+    ...(conditions ? { conditions } : {}),
+  };
+  if (objective !== undefined) next.objective = objective;
+  if (metrics) {
+    next.metrics = { ...metrics.latest };
+    if (metrics.step !== undefined) next.step = metrics.step;
+    next.malformedMetricLines = metrics.malformed;
+  }
+  if (observed.startTime ?? prev.startTime) next.startTime = prev.startTime ?? observed.startTime!;
+  if (phase === 'Succeeded' || phase === 'Failed') next.completionTime = observed.completionTime ?? now;
+  if (message !== undefined) next.message = message;
+  return next;
+}
+
+/** The observation of a finished trial, as the samplers replay it. */
+export function observationOf(
+  trial: Trial,
+  spec: ResolvedHPOJobSpec,
+  metrics: TrialMetrics | undefined,
+): ObservationMessage {
+  const phase = trial.status?.phase ?? 'Failed';
+  let reports = objectiveReports(metrics, spec.objective.metric);
+  if (reports.length === 0 && trial.status?.objective !== undefined)
+    reports = [{ step: trial.status.step ?? 0, value: trial.status.objective }];
+  const [o] = samplerView(
+    [{ index: trial.spec.index, params: trial.spec.params, phase, reports }],
+    spec.objective,
+  ).observations;
+  const obs = o ?? { index: trial.spec.index, params: trial.spec.params, state: 'failed' as const };
+  return {
+    v: 1,
+    kind: 'observation',
+    index: obs.index,
+    params: obs.params,
+    state: obs.state,
+    ...(obs.value !== undefined ? { value: obs.value } : {}),
+    ...(obs.intermediate?.length ? { intermediate: obs.intermediate } : {}),
+  };
+}
+
+/** Whether a reader could see a difference worth an API write. */
+export const trialStatusChanged = (a: TrialStatus | undefined, b: TrialStatus): boolean =>
+  JSON.stringify(a ?? {}) !== JSON.stringify(b);
+
+/** Only metrics moved (the write may wait for the throttle), not the phase or anything else. */
+export function onlyMetricsChanged(a: TrialStatus | undefined, b: TrialStatus): boolean {
+  if (!a || a.phase !== b.phase) return false;
+  const strip = (s: TrialStatus) => ({ ...s, metrics: undefined, step: undefined, objective: undefined });
+  return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
+}
