@@ -7,3 +7,4 @@ export * from './validation.js';
 export * from './manifest.js';
 export * from './conditions.js';
 export * from './names.js';
+export * from './immutable.js';

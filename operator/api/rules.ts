@@ -1,13 +1,21 @@
 /**
  * Rules across fields, as data. Each rule names where it sits in the schema (`at`, a path pattern),
  * carries its check in TypeScript and the same rule as a CEL expression for the CRD's
- * `x-kubernetes-validations`, and one message that both print. The CRD (crds/, a later step) is generated
- * from or checked against these tables, so `kubectl apply` and `ultron validate` say the same thing.
- * Single-field constraints (types, enums, bounds, patterns) are in schema.ts.
+ * `x-kubernetes-validations`, and one message that both print. `npm run crds` puts them in the CRDs
+ * (operator/api/crd/placement.ts), so `kubectl apply` and `ultron validate` say the same thing; the e2e
+ * test compiles and runs every CEL expression on the real API server. Single-field constraints (types,
+ * enums, bounds, patterns) are in schema.ts.
  *
- * Rules run only on objects whose fields passed the schema, so a check may trust the field types.
+ * Rules run only on objects whose fields passed the schema, so a check may trust the field types. The
+ * API server skips CEL only after a wrong type, a missing field, an unknown enum value or a too long
+ * value; after a pattern or a bound it runs the rules, so a CEL rule guards what it parses itself.
+ *
+ * CEL cannot see `values`, `when` or a Trial's `params` directly: their items are strings, numbers or
+ * booleans, which OpenAPI can only leave untyped, and the API server declares no CEL type for untyped
+ * data. The rules reach them through `dyn(...)`, which the API server resolves at run time from the
+ * schema (presence, size, optional index `[?k]`, equality and `in`); `type()` does not work on them.
  */
-import { parseDuration } from './defaults.js';
+import { DURATION_PATTERN, parseDuration } from './defaults.js';
 import { isObj, type Obj } from './schema-check.js';
 import type { ParamValue } from './types.js';
 
@@ -108,14 +116,14 @@ export const PARAMETER_RULES: readonly ObjectRule<ParameterFields>[] = [
   {
     at: 'spec.parameters[*]',
     field: 'values',
-    cel: "self.type != 'categorical' || has(self.values)",
+    cel: "self.type != 'categorical' || has(dyn(self).values)",
     message: 'required for categorical parameters',
     check: (p) => p.type !== 'categorical' || has(p, 'values'),
   },
   {
     at: 'spec.parameters[*]',
     field: 'values',
-    cel: "self.type == 'categorical' || !has(self.values)",
+    cel: "self.type == 'categorical' || !has(dyn(self).values)",
     message: 'only categorical parameters have values',
     check: (p) => p.type === 'categorical' || !has(p, 'values'),
   },
@@ -148,7 +156,10 @@ export const PARAMETER_LIST_RULES: readonly ListRule<Obj>[] = [
   },
   {
     at: 'spec.parameters',
-    cel: 'self.all(p, self.exists_one(q, q.name.upperAscii() == p.name.upperAscii()))',
+    // Like the TypeScript: a name that repeats an earlier one exactly is the rule above's error only.
+    cel:
+      'self.all(i, p, !self.exists(j, q, j < i && q.name.upperAscii() == p.name.upperAscii()) || ' +
+      'self.exists(j, q, j < i && q.name == p.name))',
     message: 'must differ from the other names in more than case (each becomes ULTRON_PARAM_<NAME>)',
     violations: (ps) => {
       const exact = new Set(duplicates(ps, nameOf).map(([i]) => i));
@@ -159,9 +170,11 @@ export const PARAMETER_LIST_RULES: readonly ListRule<Obj>[] = [
   },
   {
     at: 'spec.parameters',
+    // Counts the earlier categoricals p.when names (the keys of an untyped map cannot be walked within
+    // the cost budget); with unique names every key names one iff the count is the number of keys.
     cel:
-      'self.all(p, !has(p.when) || p.when.all(k, self.exists(q, q.name == k && ' +
-      "q.type == 'categorical' && self.indexOf(q) < self.indexOf(p))))",
+      'self.all(i, p, !has(dyn(p).when) || size(dyn(p).when) == self.transformList(j, q, ' +
+      "j < i && q.type == 'categorical' && dyn(p).when[?q.name].hasValue(), q.name).size())",
     message: 'must name an earlier categorical parameter',
     violations: (ps) =>
       ps.flatMap((p, i) =>
@@ -177,8 +190,8 @@ export const PARAMETER_LIST_RULES: readonly ListRule<Obj>[] = [
   {
     at: 'spec.parameters',
     cel:
-      'self.all(p, !has(p.when) || p.when.all(k, !self.exists(q, q.name == k && has(q.values)) || ' +
-      'self.exists(q, q.name == k && has(q.values) && p.when[k].all(v, v in q.values))))',
+      'self.all(p, !has(dyn(p).when) || self.all(q, !dyn(p).when[?q.name].hasValue() || ' +
+      '!has(dyn(q).values) || size(dyn(q).values) == 0 || dyn(p).when[q.name].all(v, v in dyn(q).values)))',
     message: 'must be one of the values of the named parameter',
     violations: (ps) =>
       ps.flatMap((p, i) =>
@@ -218,7 +231,7 @@ export const CONTAINER_LIST_RULES: readonly ListRule<Obj>[] = [
   },
   {
     at: CONTAINERS,
-    cel: "size(self) == 1 || self.exists(c, c.name == 'trainer')",
+    cel: "size(self) <= 1 || self.exists(c, c.name == 'trainer')",
     message: 'with more than one container, one must be named trainer (the container that trains)',
     violations: (cs) => (cs.length <= 1 || cs.some((c) => c['name'] === 'trainer') ? [] : [{ at: '' }]),
   },
@@ -228,7 +241,10 @@ export const BUDGET_RULES: readonly ObjectRule<{ maxDuration?: string }>[] = [
   {
     at: 'spec.budget',
     field: 'maxDuration',
-    cel: "!has(self.maxDuration) || duration(self.maxDuration) > duration('0s')",
+    // A malformed duration is the pattern's error; duration() would fail on it and add a second one.
+    cel:
+      `!has(self.maxDuration) || !self.maxDuration.matches(r'${DURATION_PATTERN}') || ` +
+      "duration(self.maxDuration) > duration('0s')",
     message: 'must be longer than 0s',
     check: (b) => b.maxDuration === undefined || (parseDuration(b.maxDuration) ?? 0) > 0,
   },
@@ -241,7 +257,11 @@ export const TRIAL_RULES: readonly ObjectRule<{
   {
     at: '',
     field: 'metadata.name',
-    cel: "self.metadata.name == self.spec.hpoJob + '-' + string(self.spec.index)",
+    // Not name == hpoJob + '-' + string(index): the API server cannot bound the size of string(int), so it
+    // refuses a concatenation with it as too costly; an equality costs the smaller side's size.
+    cel:
+      "self.metadata.name.startsWith(self.spec.hpoJob + '-') && " +
+      'self.metadata.name.substring(size(self.spec.hpoJob) + 1) == string(self.spec.index)',
     message: 'must be <spec.hpoJob>-<spec.index>',
     check: (t) => t.metadata.name === `${t.spec.hpoJob}-${t.spec.index}`,
   },

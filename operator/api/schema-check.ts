@@ -2,7 +2,7 @@
  * Checks a value against a `FieldSchema` table (schema.ts) and reports every problem with its field
  * path. It never throws, whatever the input: manifests come from users.
  */
-import type { FieldSchema, ObjectSchema } from './schema.js';
+import type { FieldSchema, ObjectSchema } from './schema-types.js';
 
 export interface ValidationError {
   path: string;
@@ -84,6 +84,8 @@ export function checkSchema(
       }
       if (schema.minItems !== undefined && value.length < schema.minItems)
         add(schema.minItems === 1 ? 'must not be empty' : `must have at least ${schema.minItems} items`);
+      if (schema.maxItems !== undefined && value.length > schema.maxItems)
+        add(`must have at most ${schema.maxItems} items, got ${value.length}`);
       value.forEach((item: unknown, i) => {
         const at = `${path}[${i}]`;
         if (!checkSchema(schema.items, item, at, out)) return;

@@ -1,249 +1,254 @@
 /**
- * The structure of HPOJob and Trial documents as data: for each field Ultron owns, its type and the
- * constraints OpenAPI can state (required, enum, pattern, bounds, lengths). `validateHPOJob` walks these
- * tables (validation.ts); the CRD's `openAPIV3Schema` (crds/, a later step) is generated from or checked
- * against them, so the two cannot drift. Rules across fields (min < max, `when` refers to an earlier
+ * The structure of HPOJob and Trial documents as data (the table types are in schema-types.ts, the
+ * status tables in schema-status.ts). `validateHPOJob` walks these tables (validation.ts) and `npm run
+ * crds` turns them into the CRDs' `openAPIV3Schema` (operator/api/crd/), descriptions and defaults
+ * included, so the two cannot drift. Rules across fields (min < max, `when` refers to an earlier
  * categorical, ...) are in rules.ts, each with its CEL mirror.
- *
- * Departures from plain OpenAPI, each with how the CRD expresses it:
- * - `scalar`: a string, number or boolean (categorical values, trial params) →
- *   `x-kubernetes-preserve-unknown-fields` plus a CEL type check.
- * - `preserveUnknownFields`: objects Ultron does not own (metadata, the PodTemplateSpec, status);
- *   only the listed properties are checked, other fields pass.
- * - `unique` on a list: every item differs → CEL `self.all(x, self.exists_one(y, y == x))`.
  */
-import { DURATION_PATTERN } from './defaults.js';
-import { API_GROUP_VERSION, EARLY_STOPPING_NAMES } from './types.js';
+import { DEFAULTS, DURATION_PATTERN } from './defaults.js';
+import {
+  dnsLabel,
+  MAX_DNS_LABEL,
+  MAX_HPOJOB_NAME,
+  MAX_PARAMETERS,
+  MAX_SEED,
+  type ObjectSchema,
+} from './schema-types.js';
+import { PARAMETER_SCHEMA } from './schema-space.js';
+import { HPOJOB_STATUS_SCHEMA, TRIAL_STATUS_SCHEMA } from './schema-status.js';
+import { TRIAL_TEMPLATE_SCHEMA } from './schema-template.js';
+import { API_GROUP_VERSION, BUILTIN_SAMPLERS, EARLY_STOPPING_NAMES } from './types.js';
 
-interface Common {
-  required?: boolean;
-  description?: string;
-}
-export interface StringSchema extends Common {
-  type: 'string';
-  /** At least one character (OpenAPI minLength: 1). */
-  nonEmpty?: boolean;
-  enum?: readonly string[];
-  pattern?: string;
-  /** What the pattern means, for the error message: `must be <patternHint>`. */
-  patternHint?: string;
-  maxLength?: number;
-  /** Why the limit, for the error message. */
-  maxLengthHint?: string;
-}
-export interface NumberSchema extends Common {
-  type: 'number' | 'integer';
-  minimum?: number;
-  exclusiveMinimum?: number;
-  maximum?: number;
-}
-export interface BooleanSchema extends Common {
-  type: 'boolean';
-}
-export interface ScalarSchema extends Common {
-  type: 'scalar';
-}
-export interface ArraySchema extends Common {
-  type: 'array';
-  items: FieldSchema;
-  minItems?: number;
-  unique?: boolean;
-}
-export interface ObjectSchema extends Common {
-  type: 'object';
-  properties?: Readonly<Record<string, FieldSchema>>;
-  /** Schema of every value of a map (an object with free keys). */
-  additionalProperties?: FieldSchema;
-  preserveUnknownFields?: boolean;
-  minProperties?: number;
-}
-export type FieldSchema =
-  StringSchema | NumberSchema | BooleanSchema | ScalarSchema | ArraySchema | ObjectSchema;
+export * from './schema-types.js';
+export * from './schema-status.js';
+export * from './schema-space.js';
+export * from './schema-template.js';
 
-export const NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
-export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
-const DNS_LABEL_HINT =
-  'a DNS-1123 label (lower-case letters, digits and -, starting and ending with a letter or digit)';
-/**
- * An HPOJob's name leaves room for `-<index>` (up to 10 digits) in its Trials' names, which must stay
- * DNS labels of at most 63 characters (they name the worker Job and label its pods).
- */
-export const MAX_HPOJOB_NAME = 52;
-export const MAX_DNS_LABEL = 63;
-export const MAX_SEED = 2 ** 32 - 1;
-
-const dnsLabel = (extra: Partial<StringSchema> = {}): StringSchema => ({
-  type: 'string',
-  pattern: DNS_LABEL_PATTERN,
-  patternHint: DNS_LABEL_HINT,
-  maxLength: MAX_DNS_LABEL,
-  ...extra,
-});
-const settings: ObjectSchema = {
+// Each sampler and scheduler reads its own settings; ultron validate and the operator check them, the
+// API server cannot (they differ per name and custom samplers define their own).
+const settings = (of: string): ObjectSchema => ({
   type: 'object',
   preserveUnknownFields: true,
-  description: 'checked by the sampler or scheduler itself',
-};
-const stringList: ArraySchema = { type: 'array', items: { type: 'string' } };
-
+  description: `Settings of the ${of}, by name (see its documentation); checked by ultron validate and when the job starts, not by the API server. Default: the ${of}'s own defaults.`,
+});
 const metadata = (maxName: number, hint: string): ObjectSchema => ({
   type: 'object',
   required: true,
   preserveUnknownFields: true,
+  description: 'Standard object metadata.',
   properties: {
-    name: dnsLabel({ required: true, maxLength: maxName, maxLengthHint: hint }),
-    namespace: dnsLabel(),
+    name: dnsLabel({
+      required: true,
+      maxLength: maxName,
+      maxLengthHint: hint,
+      description: `The object's name: a DNS-1123 label of at most ${maxName} characters (${hint}).`,
+    }),
+    namespace: dnsLabel({ description: 'The namespace the object lives in.' }),
   },
 });
 
-export const PARAMETER_SCHEMA: ObjectSchema = {
+const OBJECTIVE: ObjectSchema = {
   type: 'object',
+  required: true,
+  description: 'What to optimize: the metric the trainer reports and whether lower or higher is better.',
   properties: {
-    name: {
+    metric: {
       type: 'string',
       required: true,
-      pattern: NAME_PATTERN,
-      patternHint:
-        'an identifier (letters, digits and _, not starting with a digit; it becomes ULTRON_PARAM_<NAME>)',
-      maxLength: 63,
+      nonEmpty: true,
+      description:
+        'Name of the metric the trainer reports (for example val_loss); a trial is judged by this metric.',
     },
-    type: { type: 'string', required: true, enum: ['float', 'int', 'categorical'] },
-    min: { type: 'number' },
-    max: { type: 'number' },
-    log: { type: 'boolean' },
-    step: { type: 'number', exclusiveMinimum: 0 },
-    values: { type: 'array', items: { type: 'scalar' }, minItems: 1, unique: true },
-    when: {
-      type: 'object',
-      minProperties: 1,
-      additionalProperties: { type: 'array', items: { type: 'scalar' }, minItems: 1 },
+    direction: {
+      type: 'string',
+      required: true,
+      enum: ['minimize', 'maximize'],
+      description: 'minimize: lower is better (a loss); maximize: higher is better (an accuracy).',
+    },
+    goal: {
+      type: 'number',
+      description:
+        "Stop the search (reason GoalReached) as soon as a trial's objective reaches this value (at or below " +
+        'it when minimizing, at or above when maximizing). Default: none, the search runs to its budget.',
+    },
+    strategy: {
+      type: 'string',
+      enum: ['latest', 'best'],
+      default: DEFAULTS.objectiveStrategy,
+      description:
+        "How a trial's reports become its objective: latest, the last value it reported; best, the best " +
+        `value it reported at any step. Default: ${DEFAULTS.objectiveStrategy}.`,
     },
   },
 };
 
-export const CONTAINER_SCHEMA: ObjectSchema = {
+const BUDGET: ObjectSchema = {
   type: 'object',
-  preserveUnknownFields: true,
+  default: {},
+  description: 'When the search stops; the first limit reached ends it.',
   properties: {
-    name: dnsLabel({ required: true }),
-    command: stringList,
-    args: stringList,
+    maxTrials: {
+      type: 'integer',
+      minimum: 1,
+      default: DEFAULTS.maxTrials,
+      description: `How many trials to run in all, failed ones included (reason MaxTrialsReached). Default: ${DEFAULTS.maxTrials}.`,
+    },
+    maxFailedTrials: {
+      type: 'integer',
+      minimum: 0,
+      default: DEFAULTS.maxFailedTrials,
+      description: `The job fails (reason TooManyFailedTrials) once more trials than this have failed. Default: ${DEFAULTS.maxFailedTrials}.`,
+    },
+    maxDuration: {
+      type: 'string',
+      pattern: DURATION_PATTERN,
+      patternHint: 'a duration such as 90s, 30m, 6h or 1h30m',
+      description:
+        'Wall-clock limit of the whole search from its start, such as 90s, 30m, 6h or 1h30m (units ms, s, m, ' +
+        'h); running trials are stopped (reason DeadlineExceeded). Default: none.',
+    },
+    maxGpuHours: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      description:
+        'Limit on the GPU time of all trials together, in GPU-hours (one GPU for one hour is 1); running ' +
+        'trials are stopped (reason BudgetExhausted). Default: none.',
+    },
   },
 };
 
 export const HPOJOB_SPEC_SCHEMA: ObjectSchema = {
   type: 'object',
   required: true,
+  description: 'The search: what to optimize, over which space, with which algorithm and budget.',
   properties: {
-    objective: {
-      type: 'object',
+    objective: OBJECTIVE,
+    parameters: {
+      type: 'array',
       required: true,
-      properties: {
-        metric: { type: 'string', required: true, nonEmpty: true },
-        direction: { type: 'string', required: true, enum: ['minimize', 'maximize'] },
-        goal: { type: 'number' },
-        strategy: { type: 'string', enum: ['latest', 'best'] },
-      },
+      minItems: 1,
+      maxItems: MAX_PARAMETERS,
+      items: PARAMETER_SCHEMA,
+      description: `The search space: an ordered list of hyperparameters, at least one and at most ${MAX_PARAMETERS}, names unique. Each trial gets a value for every active parameter.`,
     },
-    parameters: { type: 'array', required: true, minItems: 1, items: PARAMETER_SCHEMA },
     sampler: {
       type: 'object',
+      default: { name: DEFAULTS.sampler },
+      description: `The search algorithm that proposes each trial's parameters. Default: ${DEFAULTS.sampler}.`,
       properties: {
         // It names the NATS subject ultron.suggest.<sampler>, so it is a DNS label (no dots or wildcards).
-        name: dnsLabel({ required: true }),
-        settings,
+        name: dnsLabel({
+          required: true,
+          description: `${BUILTIN_SAMPLERS.join(', ')} (Bayesian optimization) are built in; any other name (a DNS-1123 label) is a custom sampler served over the sampler protocol.`,
+        }),
+        settings: settings('sampler'),
       },
     },
     earlyStopping: {
       type: 'object',
+      default: { name: DEFAULTS.earlyStopping },
+      description: `How unpromising trials are stopped early, judged by the metric they report along the way. Default: ${DEFAULTS.earlyStopping}.`,
       properties: {
-        name: { type: 'string', required: true, enum: EARLY_STOPPING_NAMES },
-        settings,
-      },
-    },
-    budget: {
-      type: 'object',
-      properties: {
-        maxTrials: { type: 'integer', minimum: 1 },
-        maxFailedTrials: { type: 'integer', minimum: 0 },
-        maxDuration: {
+        name: {
           type: 'string',
-          pattern: DURATION_PATTERN,
-          patternHint: 'a duration such as 90s, 30m, 6h or 1h30m',
-        },
-        maxGpuHours: { type: 'number', exclusiveMinimum: 0 },
-      },
-    },
-    parallelism: { type: 'integer', minimum: 1 },
-    seed: { type: 'integer', minimum: 0, maximum: MAX_SEED },
-    queue: dnsLabel(),
-    trialTemplate: {
-      type: 'object',
-      required: true,
-      properties: {
-        retries: { type: 'integer', minimum: 0 },
-        checkpoint: {
-          type: 'object',
-          properties: { enabled: { type: 'boolean' }, keep: { type: 'integer', minimum: 1 } },
-        },
-        template: {
-          type: 'object',
           required: true,
-          preserveUnknownFields: true,
-          description: 'a core/v1 PodTemplateSpec; the API server checks the rest',
-          properties: {
-            spec: {
-              type: 'object',
-              required: true,
-              preserveUnknownFields: true,
-              properties: {
-                containers: { type: 'array', required: true, minItems: 1, items: CONTAINER_SCHEMA },
-              },
-            },
-          },
+          enum: EARLY_STOPPING_NAMES,
+          description:
+            'none; median: stop a trial worse than the median of the others at the same step; asha or ' +
+            'hyperband: successive halving, keep the best fraction at each rung (hyperband needs settings.maxResource).',
         },
+        settings: settings('scheduler'),
       },
     },
+    budget: BUDGET,
+    parallelism: {
+      type: 'integer',
+      minimum: 1,
+      default: DEFAULTS.parallelism,
+      description: `How many trials may run at the same time; may be changed while the job runs. Default: ${DEFAULTS.parallelism}.`,
+    },
+    seed: {
+      type: 'integer',
+      minimum: 0,
+      maximum: MAX_SEED,
+      description: `Random seed of the search (0 to ${MAX_SEED}): the same seed and spec propose the same trials. Default: derived from the job's uid.`,
+    },
+    queue: dnsLabel({
+      description: "The quota tenant whose GPUs the job's trials use. Default: the job's namespace.",
+    }),
+    trialTemplate: TRIAL_TEMPLATE_SCHEMA,
   },
 };
 
-const status: ObjectSchema = {
-  type: 'object',
-  preserveUnknownFields: true,
-  description: 'written by Ultron',
-};
+const typeMeta = (kind: string) =>
+  ({
+    apiVersion: {
+      type: 'string',
+      required: true,
+      enum: [API_GROUP_VERSION],
+      description: `The API version of the object: ${API_GROUP_VERSION}.`,
+    },
+    kind: { type: 'string', required: true, enum: [kind], description: `The kind of the object: ${kind}.` },
+  }) as const;
 
 export const HPOJOB_SCHEMA: ObjectSchema = {
   type: 'object',
+  description:
+    'A hyperparameter search: Ultron runs trials of the trainer with different hyperparameters and keeps the best.',
   properties: {
-    apiVersion: { type: 'string', required: true, enum: [API_GROUP_VERSION] },
-    kind: { type: 'string', required: true, enum: ['HPOJob'] },
+    ...typeMeta('HPOJob'),
     metadata: metadata(
       MAX_HPOJOB_NAME,
       `its Trials are named <name>-<index> and must fit in ${MAX_DNS_LABEL}`,
     ),
     spec: HPOJOB_SPEC_SCHEMA,
-    status,
+    status: HPOJOB_STATUS_SCHEMA,
   },
 };
 
 export const TRIAL_SCHEMA: ObjectSchema = {
   type: 'object',
+  description:
+    'One run of the trainer with one set of hyperparameters; created by the operator for its HPOJob.',
   properties: {
-    apiVersion: { type: 'string', required: true, enum: [API_GROUP_VERSION] },
-    kind: { type: 'string', required: true, enum: ['Trial'] },
+    ...typeMeta('Trial'),
     metadata: metadata(MAX_DNS_LABEL, 'it names the worker Job'),
     spec: {
       type: 'object',
       required: true,
+      description: 'Which job the trial belongs to and the values it runs with; written by the operator.',
       properties: {
-        hpoJob: dnsLabel({ required: true, maxLength: MAX_HPOJOB_NAME }),
-        index: { type: 'integer', required: true, minimum: 0 },
-        params: { type: 'object', required: true, additionalProperties: { type: 'scalar' } },
-        seed: { type: 'integer', required: true, minimum: 0, maximum: MAX_SEED },
-        stop: { type: 'boolean' },
+        hpoJob: dnsLabel({
+          required: true,
+          maxLength: MAX_HPOJOB_NAME,
+          description: 'Name of the HPOJob this trial belongs to (same namespace).',
+        }),
+        index: {
+          type: 'integer',
+          required: true,
+          minimum: 0,
+          description: 'Number of the trial in its job, from 0; the trial is named <hpoJob>-<index>.',
+        },
+        params: {
+          type: 'object',
+          required: true,
+          additionalProperties: { type: 'scalar', description: 'A string, number or boolean.' },
+          description:
+            'The value of each active parameter, by name; inactive conditional parameters are absent.',
+        },
+        seed: {
+          type: 'integer',
+          required: true,
+          minimum: 0,
+          maximum: MAX_SEED,
+          description: "The trial's own seed (ULTRON_SEED), derived from the job's seed and the index.",
+        },
+        stop: {
+          type: 'boolean',
+          description: 'Set to true to ask the operator to stop the trial (phase Stopped). Default: false.',
+        },
       },
     },
-    status,
+    status: TRIAL_STATUS_SCHEMA,
   },
 };

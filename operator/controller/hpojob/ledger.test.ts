@@ -38,7 +38,9 @@ const trial = (index: number, phase?: string, observationSeq?: number): Trial =>
 
 describe('sampler ledger', () => {
   it('hands out each index once and keeps a request until all its Trials exist', () => {
-    let { ledger, request } = addRequest(emptyLedger(), 3, 'u1', T0);
+    const first = addRequest(emptyLedger(), 3, 'u1', T0);
+    let ledger = first.ledger;
+    const request = first.request;
     expect(request.indices).toEqual([0, 1, 2]);
     expect(request.id).toBe('r-u1-0-3-1');
     const more = addRequest(ledger, 2, 'u1', T0);

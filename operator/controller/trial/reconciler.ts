@@ -4,7 +4,7 @@
  * `statusIntervalMs`), stops it on `spec.stop`, and publishes a finished trial's observation for the
  * samplers before recording its sequence (a retry re-publishes with the same Nats-Msg-Id: stored once).
  */
-import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { V1Job } from '@kubernetes/client-node';
 import {
   applyDefaults,
   isFinishedPhase,
@@ -17,15 +17,10 @@ import { keyOf, type ClusterCache } from '../cache.js';
 import { seedOf } from '../hpojob/reconciler.js';
 import { stopTrial } from '../hpojob/stops.js';
 import { apiErrorCode, type KubeApi } from '../kube.js';
-import type { MetricsStore, TrialMetrics } from '../metrics-store.js';
+import type { MetricsStore } from '../metrics-store.js';
 import type { Clock, Logger } from '../runtime/index.js';
-import {
-  observationOf,
-  onlyMetricsChanged,
-  trialStatus,
-  trialStatusChanged,
-  type ObservedTrial,
-} from './status.js';
+import { observationOf, onlyMetricsChanged, trialStatus, trialStatusChanged } from './status.js';
+import { observeTrial } from './phase.js';
 
 export interface TrialReconcilerOptions {
   cache: ClusterCache;
@@ -35,20 +30,11 @@ export interface TrialReconcilerOptions {
   log: Logger;
   /** The worker Job for a trial (workload/buildJob with the operator's options). */
   workerJob(trial: Trial, job: HPOJob, spec: ResolvedHPOJobSpec): V1Job;
-  /** The trial's state from its Job and Pods (phase.ts). */
-  observe(
-    trial: Trial,
-    worker: V1Job | undefined,
-    pods: readonly V1Pod[],
-    metrics: TrialMetrics | undefined,
-  ): ObservedTrial;
   /** Publishes on ultron.obs.<job uid> with Nats-Msg-Id obs-<uid>-<index>; returns the stream sequence. */
   publishObservation(jobUid: string, message: ObservationMessage): Promise<number>;
   requeueAfter(key: string, ms: number): void;
   /** Metric-only status writes per trial at most this often. */
   statusIntervalMs?: number;
-  /** How long a finished trainer's metrics may still be in flight before the trial ends without them. */
-  metricsGraceMs?: number;
 }
 
 export const TRIAL_RBAC = [
@@ -61,11 +47,9 @@ export const TRIAL_RBAC = [
 export class TrialReconciler {
   private readonly lastWrite = new Map<string, number>();
   private readonly interval: number;
-  private readonly grace: number;
 
   constructor(private readonly o: TrialReconcilerOptions) {
     this.interval = o.statusIntervalMs ?? 1000;
-    this.grace = o.metricsGraceMs ?? 5000;
   }
 
   async reconcile(key: string): Promise<void> {
@@ -115,19 +99,14 @@ export class TrialReconciler {
         );
     }
 
-    // 5. The observed state; a trainer that ended waits briefly for its last metrics to arrive.
-    const observed = this.o.observe(trial, worker, cache.podsOf(key), metrics);
-    if (observed.phase === 'Succeeded' && !this.metricsComplete(metrics, cache.podsOf(key))) {
-      const ended = Date.parse(observed.completionTime ?? nowIso);
-      if (now - ended < this.grace) {
-        this.o.requeueAfter(key, 100);
-        return;
-      }
-      this.o.log.warn(
-        { trial: trial.metadata.name },
-        'the agent sent no end of metrics; finishing without it',
-      );
-    }
+    // 5. The observed state (a trainer that exited 0 counts as Succeeded once its agent's last metrics
+    //    are in, or its pod has ended).
+    const observed = observeTrial({
+      ...(worker ? { job: worker } : {}),
+      pods: cache.podsOf(key),
+      metrics: { endedPods: metrics?.endedPods ?? new Set<string>() },
+      previous: { restarts: trial.status?.restarts ?? 0 },
+    });
     const next = trialStatus(trial, spec, observed, metrics, nowIso);
 
     // 6. A finished trial publishes its observation, then records it with the final status.
@@ -151,15 +130,6 @@ export class TrialReconciler {
     }
     this.lastWrite.set(key, now);
     await this.patch(trial, next);
-  }
-
-  /** The pod whose trainer exited 0 has sent its agent's `end`: no metric line is still in flight. */
-  private metricsComplete(metrics: TrialMetrics | undefined, pods: readonly V1Pod[]): boolean {
-    const done = pods.find((p) =>
-      (p.status?.containerStatuses ?? []).some((c) => c.state?.terminated?.exitCode === 0),
-    );
-    const uid = done?.metadata?.uid;
-    return uid === undefined || (metrics?.endedPods.has(uid) ?? false);
   }
 
   private async patch(trial: Trial, status: Trial['status']): Promise<void> {

@@ -16,17 +16,13 @@ import type { ObservationMessage } from '../../bus/index.js';
 import { samplerView, trialObjective } from '../../core/planner/index.js';
 import { paramsSummary } from '../../core/trial/index.js';
 import type { TrialMetrics } from '../metrics-store.js';
+import type { TrialObservation } from './phase.js';
 
 /** What phase.ts derives from the worker Job and its Pods. */
-export interface ObservedTrial {
-  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
-  restarts: number;
-  preemptions: number;
-  startTime?: string;
-  completionTime?: string;
-  message?: string;
-  reason?: string;
-}
+export type ObservedTrial = Pick<
+  TrialObservation,
+  'phase' | 'restarts' | 'preemptions' | 'startTime' | 'completionTime' | 'message' | 'reason'
+>;
 
 const objectiveReports = (m: TrialMetrics | undefined, metric: string) =>
   (m?.steps ?? []).flatMap((s) =>

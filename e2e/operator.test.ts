@@ -1,0 +1,79 @@
+/**
+ * The operator end to end on the real bed: installed with `kubectl apply -k`, HPOJobs applied with real
+ * kubectl run through real Jobs and Pods, the sampler loop over the bed's NATS JetStream.
+ */
+import { join } from 'node:path';
+import { kubectl, kubectlJson } from './lib/bed.js';
+import { eventually } from './lib/eventually.js';
+import { createNamespace, deleteNamespace } from './lib/namespace.js';
+import { getJob, installUltron, REPO, trialsOf, waitFinished } from './lib/ultron.js';
+
+jest.setTimeout(600_000);
+
+let ns: string;
+beforeAll(async () => {
+  await installUltron();
+  ns = await createNamespace('op');
+});
+afterAll(async () => {
+  if (ns) await deleteNamespace(ns);
+});
+
+describe('the quickstart on the cluster', () => {
+  it('runs to Succeeded through real pods; trials and the best agree; the spec is never written', async () => {
+    await kubectl(['-n', ns, 'apply', '-f', join(REPO, 'examples/quickstart/k8s/')]);
+    const before = await getJob(ns, 'quickstart');
+    const job = await waitFinished(ns, 'quickstart', 480_000);
+    expect(job.status?.phase).toBe('Succeeded');
+    expect(job.status?.progress).toBe('20/20');
+    expect(job.metadata.generation).toBe(before.metadata.generation);
+
+    const trials = await trialsOf(ns, 'quickstart');
+    expect(trials.map((t) => t.spec.index)).toEqual([...Array(20).keys()]);
+    for (const t of trials) {
+      expect(t.status?.phase).toBe('Succeeded');
+      expect(typeof t.status?.objective).toBe('number');
+      expect(t.status?.paramsSummary).toMatch(/lr=.* l2=.* hidden=.* batch_size=/);
+    }
+    const best = trials.reduce((a, b) => (b.status!.objective! < a.status!.objective! ? b : a));
+    expect(job.status?.best).toMatchObject({
+      trial: best.metadata.name,
+      index: best.spec.index,
+      objective: best.status!.objective,
+    });
+
+    // What a user sees.
+    const table = await kubectl(['-n', ns, 'get', 'hpojobs']);
+    expect(table).toMatch(/NAME\s+PHASE\s+PROGRESS\s+RUNNING\s+BEST\s+SAMPLER\s+AGE/);
+    expect(table).toMatch(/quickstart\s+Succeeded\s+20\/20\s+0\s+\S+\s+tpe/);
+    const trialTable = await kubectl(['-n', ns, 'get', 'trials', '-l', 'ultron.dev/hpojob=quickstart']);
+    expect(trialTable).toMatch(/quickstart-3\s+quickstart\s+Succeeded\s+\S+\s+lr=/);
+    const pods = await kubectlJson<{ items: Array<{ metadata: { name: string } }> }>([
+      '-n',
+      ns,
+      'get',
+      'pods',
+      '-l',
+      'ultron.dev/trial=quickstart-3',
+    ]);
+    const log = await kubectl(['-n', ns, 'logs', pods.items[0]!.metadata.name, '-c', 'trainer']);
+    expect(log.length).toBeGreaterThan(0);
+  });
+
+  it('deleting the job removes its Trials, Jobs and Pods', async () => {
+    await kubectl(['-n', ns, 'delete', 'hpojob', 'quickstart', '--wait=true', '--timeout=120s']);
+    await eventually(async () => {
+      const left = await kubectl([
+        '-n',
+        ns,
+        'get',
+        'trials,jobs,pods',
+        '-l',
+        'ultron.dev/hpojob=quickstart',
+        '-o',
+        'name',
+      ]);
+      if (left.trim()) throw new Error(`left: ${left}`);
+    }, 120_000);
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * The operator's feed of the agents' metric messages: an ordered consumer over the whole metrics stream
+ * from its first message, so a new leader rebuilds the metrics store before it decides anything
+ * (`caughtUp`), then keeps following. When the consumer ends (a reconnect, NATS restarted) it starts
+ * again after the last sequence it delivered: nothing is skipped, nothing is applied twice.
+ */
+import { DeliverPolicy } from '@nats-io/jetstream';
+import type { Connection } from '../bus/connection.js';
+import type { Clock, Logger } from './runtime/index.js';
+import { sleep } from './runtime/index.js';
+
+export interface MetricsFeed {
+  /** Resolves when every message stored when the feed started has been delivered. */
+  caughtUp: Promise<void>;
+  done: Promise<void>;
+  /** Messages delivered so far. */
+  readonly delivered: number;
+}
+
+export function followStream(
+  conn: Connection,
+  stream: string,
+  filterSubjects: string[],
+  signal: AbortSignal,
+  onMessage: (subject: string, data: Uint8Array) => void,
+  deps: { clock: Clock; log: Logger },
+): MetricsFeed {
+  let resolveCaughtUp!: () => void;
+  const caughtUp = new Promise<void>((r) => (resolveCaughtUp = r));
+  let lastSeq = 0;
+  let delivered = 0;
+  let target: number | undefined;
+  const check = (): void => {
+    if (target !== undefined && lastSeq >= target) resolveCaughtUp();
+  };
+  const run = async (): Promise<void> => {
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        const { js, jsm } = await conn.get(signal);
+        if (target === undefined) {
+          target = (await jsm.streams.info(stream)).state.last_seq;
+          check();
+        }
+        const consumer = await js.consumers.get(stream, {
+          filter_subjects: filterSubjects,
+          ...(lastSeq > 0
+            ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lastSeq + 1 }
+            : { deliver_policy: DeliverPolicy.All }),
+        });
+        const messages = await consumer.consume({ max_messages: 1000 });
+        const stop = (): void => void messages.close();
+        signal.addEventListener('abort', stop, { once: true });
+        try {
+          for await (const m of messages) {
+            failures = 0;
+            if (m.seq <= lastSeq) continue;
+            lastSeq = m.seq;
+            delivered++;
+            try {
+              onMessage(m.subject, m.data);
+            } catch (e) {
+              deps.log.warn({ err: String(e), subject: m.subject }, 'metric message handler failed');
+            }
+            if (m.info.pending === 0 && target !== undefined && lastSeq < target) target = lastSeq;
+            check();
+          }
+        } finally {
+          signal.removeEventListener('abort', stop);
+        }
+      } catch (e) {
+        if (signal.aborted) break;
+        failures++;
+        deps.log.warn({ err: String(e), stream, failures }, 'metrics feed interrupted; resuming');
+      }
+      if (!signal.aborted)
+        await sleep(deps.clock, Math.min(10_000, 250 * 2 ** Math.min(failures, 6)), signal).catch(
+          () => undefined,
+        );
+    }
+  };
+  const done = run();
+  return {
+    caughtUp,
+    done,
+    get delivered() {
+      return delivered;
+    },
+  };
+}
+
+/** Deletes a job's messages from a stream (the HPOJob finalizer's clean-up). */
+export async function purgeSubject(conn: Connection, stream: string, subject: string): Promise<void> {
+  const { jsm } = await conn.get();
+  await jsm.streams.purge(stream, { filter: subject });
+}

@@ -1,0 +1,324 @@
+/**
+ * The whole operator in one place (ARCHITECTURE §8): caches, the two reconcilers and their queues, the
+ * sampler loop over NATS, leader election and the ops server. Every replica keeps warm caches; only
+ * the leader runs reconcilers and consumers. A replica that stops leading exits, so the Deployment
+ * restarts it with no state from its time as leader.
+ */
+import { hostname } from 'node:os';
+import * as k8s from '@kubernetes/client-node';
+import { LEADER_LEASE, trialName, type HPOJob, type ResolvedHPOJobSpec, type Trial } from '../api/index.js';
+import {
+  ALL_METRICS,
+  ALL_SUGGESTIONS,
+  connectBus,
+  METRICS_STREAM,
+  msgIds,
+  observationsSubject,
+  OBSERVATIONS_STREAM,
+  OPERATOR_SUGGESTIONS_CONSUMER,
+  parseMetricMessage,
+  parseMetricsSubject,
+  parseSuggestionsSubject,
+  parseSuggestReply,
+  suggestSubject,
+  SUGGESTIONS_STREAM,
+  suggestionsSubject,
+  type Bus,
+} from '../bus/index.js';
+import type { Logger as BusLogger } from '../bus/log.js';
+import { buildJob, type WorkloadOptions } from '../workload/index.js';
+import { keyOf, splitKey, ClusterCache } from './cache.js';
+import { HPOJobReconciler } from './hpojob/reconciler.js';
+import { AnswerInbox } from './hpojob/inbox.js';
+import { KubeApi } from './kube.js';
+import { MetricsStore } from './metrics-store.js';
+import {
+  coordinationLeaseClient,
+  createLogger,
+  LeaderElector,
+  Metrics,
+  OpsServer,
+  realClock,
+  runWorkers,
+  WorkQueue,
+  type Clock,
+  type Logger,
+} from './runtime/index.js';
+import { TrialReconciler } from './trial/reconciler.js';
+import { followStream, purgeSubject } from './metrics-feed.js';
+import { Connection } from '../bus/connection.js';
+
+export interface OperatorConfig {
+  natsUrl: string;
+  workload: WorkloadOptions;
+  /** Reconcile workers per controller. */
+  workers: number;
+  suggestionTimeoutMs: number;
+  /** Where the leader Lease lives (the operator's namespace). */
+  leaseNamespace: string;
+  identity: string;
+  opsPort: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv): OperatorConfig {
+  const ms = (v: string | undefined, dflt: number): number => {
+    if (!v) return dflt;
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v);
+    if (!m) throw new Error(`cannot read the duration '${v}' (e.g. 30s, 500ms, 2m)`);
+    return Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000 }[m[2] ?? 's'] ?? 1000);
+  };
+  const natsUrl = env['ULTRON_NATS_URL'] ?? env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
+  const pullPolicy = env['ULTRON_AGENT_IMAGE_PULL_POLICY'];
+  return {
+    natsUrl,
+    workload: {
+      agentImage: env['ULTRON_AGENT_IMAGE'] ?? 'ultron.local/ultron:latest',
+      natsUrl: env['ULTRON_POD_NATS_URL'] ?? natsUrl,
+      ...(pullPolicy === 'Always' || pullPolicy === 'IfNotPresent' || pullPolicy === 'Never'
+        ? { imagePullPolicy: pullPolicy }
+        : {}),
+    },
+    workers: Number(env['ULTRON_WORKERS'] ?? 4),
+    suggestionTimeoutMs: ms(env['ULTRON_SUGGESTION_TIMEOUT'], 30_000),
+    leaseNamespace: env['POD_NAMESPACE'] ?? 'ultron-system',
+    identity: env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
+    opsPort: Number(env['ULTRON_OPS_PORT'] ?? 8080),
+    logLevel:
+      (['debug', 'info', 'warn', 'error'] as const).find((l) => l === env['ULTRON_LOG_LEVEL']) ?? 'info',
+  };
+}
+
+export interface RunningOperator {
+  port: number;
+  log: Logger;
+  /** Resolves when the operator stopped (signal, or leadership lost). */
+  done: Promise<void>;
+}
+
+export async function startOperator(
+  config: OperatorConfig,
+  opts: { kc?: k8s.KubeConfig; signal: AbortSignal; clock?: Clock; onLeadershipLost?: () => void },
+): Promise<RunningOperator> {
+  const clock = opts.clock ?? realClock;
+  const log = createLogger({
+    level: config.logLevel,
+    base: { component: 'operator', replica: config.identity },
+  });
+  const kc = opts.kc ?? loadKubeConfig();
+  const metrics = new Metrics({ processMetrics: true });
+  const server = new OpsServer({ metrics, clock });
+  const bus: Bus = connectBus({
+    servers: config.natsUrl,
+    name: `ultron-operator-${config.identity}`,
+    log: busLog(log),
+  });
+  // A second connection for the metrics feed and purges (the bus's own carries requests and answers).
+  const feedConn = new Connection({
+    servers: config.natsUrl,
+    name: `ultron-operator-feed-${config.identity}`,
+    log: busLog(log),
+  });
+  const cache = new ClusterCache({
+    kc,
+    clock,
+    onInformerError: (name, e, ms) =>
+      log.warn({ informer: name, err: String(e), restartInMs: ms }, 'informer failed'),
+  });
+  const kube = new KubeApi(kc);
+  const store = new MetricsStore();
+  const inbox = new AnswerInbox();
+  const jobQ = new WorkQueue({ clock });
+  const trialQ = new WorkQueue({ clock });
+  metrics.trackQueue('hpojob', jobQ);
+  metrics.trackQueue('trial', trialQ);
+  cache.on({ hpojob: (k) => jobQ.add(k), trial: (k) => trialQ.add(k) });
+
+  const workerJob = (trial: Trial, job: HPOJob, spec: ResolvedHPOJobSpec): k8s.V1Job =>
+    buildJob({
+      trial,
+      hpoJob: { name: job.metadata.name, uid: job.metadata.uid ?? '' },
+      spec,
+      options: config.workload,
+    });
+  const hpojobs = new HPOJobReconciler({
+    cache,
+    kube,
+    metrics: store,
+    inbox,
+    clock,
+    log,
+    suggestionTimeoutMs: config.suggestionTimeoutMs,
+    publishRequest: async (r) => {
+      await bus.publish(suggestSubject(r.sampler.name), r, r.id);
+      sentAt.set(r.id, clock.now());
+    },
+    workerJobFor: (job, spec) =>
+      workerJob(
+        {
+          apiVersion: 'ultron.dev/v1alpha1',
+          kind: 'Trial',
+          metadata: {
+            name: `${job.metadata.name}-0`,
+            namespace: job.metadata.namespace ?? 'default',
+            uid: '00000000-0000-0000-0000-000000000000',
+          },
+          spec: { hpoJob: job.metadata.name, index: 0, params: {}, seed: 0 },
+        },
+        job,
+        spec,
+      ),
+    purgeJob: async (uid) => {
+      await purgeSubject(feedConn, OBSERVATIONS_STREAM.name, observationsSubject(uid));
+      await purgeSubject(feedConn, SUGGESTIONS_STREAM.name, suggestionsSubject(uid));
+      await purgeSubject(feedConn, METRICS_STREAM.name, `ultron.metrics.${uid}.>`);
+    },
+    requeueAfter: (k, ms) => jobQ.addAfter(k, ms),
+  });
+  const trials = new TrialReconciler({
+    cache,
+    kube,
+    metrics: store,
+    clock,
+    log,
+    workerJob,
+    publishObservation: async (uid, msg) =>
+      (await bus.publish(observationsSubject(uid), msg, msgIds.observation(uid, msg.index))).seq,
+    requeueAfter: (k, ms) => trialQ.addAfter(k, ms),
+  });
+  const sentAt = new Map<string, number>();
+
+  const elector = new LeaderElector({
+    client: coordinationLeaseClient(kc),
+    namespace: config.leaseNamespace,
+    name: LEADER_LEASE,
+    identity: config.identity,
+    clock,
+    onNewLeader: (id) => log.info({ leader: id }, 'leader'),
+    onError: (e) => log.warn({ err: String(e) }, 'leader election'),
+    onStoppedLeading: (reason) => {
+      log.warn({ reason }, 'stopped leading; exiting so a fresh replica takes over');
+      opts.onLeadershipLost?.();
+    },
+    onStartedLeading: async (leading) => {
+      log.info('leading');
+      await bus.ready;
+      await bus.ensureStreams();
+      await cache.synced();
+      // The metrics store is rebuilt from the stream before any decision uses it.
+      const feed = followStream(
+        feedConn,
+        METRICS_STREAM.name,
+        [ALL_METRICS],
+        leading,
+        (subject, data) => {
+          const at = parseMetricsSubject(subject);
+          const msg = parseMetricMessage(data);
+          if (!at || !msg.ok) return;
+          if (!store.apply(at.jobUid, at.index, msg.value)) return;
+          const jobKey = cache.hpojobKeyByUid(at.jobUid);
+          if (!jobKey) return;
+          const [ns, name] = splitKey(jobKey);
+          trialQ.add(keyOf(ns, trialName(name, at.index)));
+          jobQ.add(jobKey);
+        },
+        { clock, log },
+      );
+      await feed.caughtUp;
+      log.info({ messages: feed.delivered, trials: store.size }, 'metrics store rebuilt');
+      bus.consume(
+        SUGGESTIONS_STREAM.name,
+        OPERATOR_SUGGESTIONS_CONSUMER,
+        [ALL_SUGGESTIONS],
+        async (m) => {
+          const uid = parseSuggestionsSubject(m.subject);
+          const reply = parseSuggestReply(m.data);
+          const key = uid ? cache.hpojobKeyByUid(uid) : undefined;
+          if (!uid || !key) return; // a job that is gone: nothing to do
+          if (!reply.ok) {
+            log.warn({ hpojob: key, problem: reply.error }, 'unreadable sampler answer dropped');
+            return;
+          }
+          const t = sentAt.get(reply.value.requestId);
+          if (t !== undefined) {
+            metrics.observeSuggestionLatency(reply.value.sampler, (clock.now() - t) / 1000);
+            sentAt.delete(reply.value.requestId);
+          }
+          const parked = inbox.park(uid, reply.value);
+          jobQ.add(key);
+          await parked;
+        },
+        { signal: leading, concurrency: 64 },
+      );
+      for (const j of cache.hpojobs.list()) jobQ.add(keyOf(j.metadata.namespace, j.metadata.name));
+      for (const t of cache.trials.list()) trialQ.add(keyOf(t.metadata.namespace, t.metadata.name));
+      const onError = (kind: string) => (key: string, e: unknown, retries: number) =>
+        (retries > 3 ? log.warn.bind(log) : log.debug.bind(log))(
+          { [kind]: key, err: String(e), retries },
+          'reconcile failed; retrying',
+        );
+      await Promise.all([
+        runWorkers(jobQ, config.workers, (k) => hpojobs.reconcile(k), {
+          signal: leading,
+          clock,
+          onDone: metrics.reconcileObserver('hpojob'),
+          onError: onError('hpojob'),
+        }),
+        runWorkers(trialQ, config.workers, (k) => trials.reconcile(k), {
+          signal: leading,
+          clock,
+          onDone: metrics.reconcileObserver('trial'),
+          onError: onError('trial'),
+        }),
+      ]);
+    },
+  });
+
+  server.addReadinessCheck('nats', () => {
+    const s = bus.status();
+    return s.connected ? undefined : s.message;
+  });
+  server.addReadinessCheck('caches', () => cache.health());
+  server.addReadinessCheck('leader', () => elector.health());
+  const port = await server.listen(config.opsPort);
+  cache.start();
+  elector.start();
+  log.info({ port, nats: config.natsUrl }, 'operator started');
+
+  const done = new Promise<void>((resolve) => {
+    opts.signal.addEventListener(
+      'abort',
+      () => {
+        void (async () => {
+          log.info('stopping');
+          elector.stop();
+          await elector.release().catch(() => undefined);
+          jobQ.shutdown();
+          trialQ.shutdown();
+          cache.stop();
+          await bus.close().catch(() => undefined);
+          await feedConn.close().catch(() => undefined);
+          await server.close();
+          resolve();
+        })();
+      },
+      { once: true },
+    );
+  });
+  return { port, log, done };
+}
+
+function loadKubeConfig(): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromDefault();
+  return kc;
+}
+
+/** The bus's (message, fields) logger over pino's (fields, message). */
+function busLog(log: Logger): BusLogger {
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (msg: string, fields?: Record<string, unknown>): void =>
+      log[level](fields ?? {}, msg);
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
