@@ -9,6 +9,7 @@ const USAGE = `usage: ultron <command> [flags]
 commands:
   run FILE          run an HPOJob on this machine, trials as local processes (ultron run --help)
   validate FILE...  check HPOJob and Trial manifests; prints every error with its field path
+  agent             the pod agent of a trial pod (run by the operator's sidecar)
 
 flags:
   --help, -h        this help
@@ -39,6 +40,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       case 'run': {
         const { runCommand } = await import('./run.js');
         return await runCommand(rest, io);
+      }
+      case 'agent': {
+        const { agentCommand } = await import('./agent.js');
+        return await agentCommand(rest, io);
       }
       case '--version':
         io.out(version());

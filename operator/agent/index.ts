@@ -1,0 +1,6 @@
+export * from './env.js';
+export * from './part.js';
+export * from './tailer.js';
+export * from './messages.js';
+export * from './forwarder.js';
+export * from './agent.js';
