@@ -4,7 +4,7 @@
  * count real failures only. Nothing of the input is mutated; the template is copied first.
  */
 import type { V1Job, V1PodSpec } from '@kubernetes/client-node';
-import { API_GROUP_VERSION } from '../api/index.js';
+import { API_GROUP_VERSION, LABELS } from '../api/index.js';
 import type {
   Container,
   EnvVar,
@@ -22,7 +22,7 @@ import {
 } from '../core/trial/index.js';
 import { AGENT_ENV } from '../agent/env.js';
 import { UltronError } from '../errors.js';
-import { DEFAULT_CONTAINER_ANNOTATION, LABELS, RESERVED } from './labels.js';
+import { DEFAULT_CONTAINER_ANNOTATION, RESERVED } from './labels.js';
 
 /** The checkpoint store the restore step and the agent's uploader use (the next issue fills it in). */
 export interface CheckpointStoreOptions {

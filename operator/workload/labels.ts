@@ -1,12 +1,6 @@
 /**
- * Labels and names Ultron puts on the objects it creates. The operator's cache indexes Jobs and Pods by
- * `ultron.dev/hpojob` (ARCHITECTURE §8), so a reconcile never lists.
+ * Names Ultron adds to a trial pod (the labels are api's LABELS, which the operator's cache indexes).
  */
-export const LABELS = {
-  hpoJob: 'ultron.dev/hpojob',
-  trial: 'ultron.dev/trial',
-  index: 'ultron.dev/index',
-} as const;
 
 /** The names Ultron adds to a trial pod; a user template that already uses one is refused. */
 export const RESERVED = {
