@@ -146,16 +146,21 @@ def test_fewer_observations_than_counted_is_observations_incomplete():
     assert last == 1
 
 
-def test_a_request_older_than_what_the_instance_read_counts_only_up_to_its_seq():
+def test_a_request_older_than_what_the_instance_read_sees_only_its_own_observations():
     s = Stream()
     s.obs("u1", 0, 0.3)
     s.obs("u1", 1, 0.2)
     h = Handler("mine", Recorder, s.read)
     handle(h, req("new", 2, 2))
-    # A re-sent older request (made after one observation) is answered, and its count checked as of seq 1.
+    # A redelivered older request (made after one observation) is answered by a fresh instance that saw
+    # only that one, as a replica without the cache would answer it; the cached instance stays.
     r = handle(h, req("old", 1, 1))
     assert r.message["kind"] == "suggestions"
-    assert Recorder.created[0].context.observations == 1
+    cached, past = Recorder.created
+    assert past.updates == [([{"x": 0.5, "opt": "adam"}], [0.3])] and past.context.observations == 1
+    assert r.message["configs"] == handle(Handler("mine", Recorder, s.read), req("old", 1, 1)).message["configs"]
+    handle(h, req("newer", 2, 2))
+    assert len(Recorder.created) == 3 and cached.context.request_id == "newer"  # the cached one serves it
 
 
 def test_an_evicted_job_is_rebuilt_from_seq_zero():
@@ -277,6 +282,8 @@ def test_invalid_requests():
     assert handle(h, b"{not json") is None
     assert handle(h, {**req("r3", 0, 0), "id": 7}) is None
     assert handle(h, {**req("r4", 0, 0), "job": {"uid": "a.b"}}) is None
+    r = handle(h, {**req("r5", 0, 0), "sampler": {"name": "tpe", "settings": {}}})
+    assert r.message["message"] == "sent to ultron.suggest.mine but names sampler 'tpe'"
     assert Recorder.created == []
 
 

@@ -164,7 +164,7 @@ def test_answers_a_request_then_acks_it(nats_url, serve_in_thread):
                                                  {"lr": 0.5, "hidden": 4, "opt": "adam"}], [0.4, None])
     assert Recorder.calls[1] == ("sample", uid, f"r1-{uid}", 2)
     # The shared durable consumer as the protocol names it; the request was acked, so the work queue is empty.
-    assert consumer.config.filter_subject == f"ultron.suggest.{name}"
+    assert consumer.config.filter_subjects == [f"ultron.suggest.{name}"]
     assert consumer.config.ack_policy == "explicit" and consumer.config.durable_name == f"ultron-sampler-{name}"
     assert (stream.state.subjects or {}).get(f"ultron.suggest.{name}", 0) == 0
 

@@ -176,6 +176,8 @@ class Handler:
                 space = Space(m["parameters"])
             except ValueError as e:
                 problems.append(f"parameters: {e}")
+        if not problems and m["sampler"]["name"] != self.name:
+            problems.append(f"sent to {proto.suggest_subject(self.name)} but names sampler {m['sampler']['name']!r}")
         if problems:
             text = "; ".join(problems)
             if rid is None or not proto.is_subject_token(uid):
@@ -205,7 +207,13 @@ class Handler:
         up_to, count = int(m["observations"]["upToSeq"]), int(m["observations"]["count"])
         job = self._job(m, space, where)
         await self._replay(job, uid, up_to, where)
-        found = sum(1 for seq in job.seen.values() if seq <= up_to)
+        if any(seq > up_to for seq in job.seen.values()):
+            # A request older than what the instance has read (redelivered after a later one): serve it
+            # with a fresh instance fed up to its own seq, uncached, so the answer depends on the request
+            # alone and not on what this replica happened to see.
+            job = _Job(self._new_sampler(m, space, where), "")
+            await self._replay(job, uid, up_to, where)
+        found = len(job.seen)
         if found < count:
             message = f"found {found} of {count} observations on {proto.observations_subject(uid)} up to seq {up_to}"
             log.warning("sampler %s: %s: %s", self.name, where, message)
@@ -239,6 +247,14 @@ class Handler:
         if job is not None and job.fingerprint == fingerprint:
             self._jobs.move_to_end(uid)
             return job
+        job = _Job(self._new_sampler(m, space, where), fingerprint)
+        self._jobs[uid] = job
+        while len(self._jobs) > self._max_jobs:
+            evicted, _ = self._jobs.popitem(last=False)
+            log.info("sampler %s: evicted job %s (a later request replays its observations)", self.name, evicted)
+        return job
+
+    def _new_sampler(self, m: Dict[str, Any], space: Space, where: str) -> Sampler:
         try:
             sampler = self._factory()
         except Exception as e:
@@ -248,12 +264,7 @@ class Handler:
         sampler.direction = m["direction"]
         sampler.settings = m["sampler"]["settings"]
         sampler.job = dict(m["job"])
-        job = _Job(sampler, fingerprint)
-        self._jobs[uid] = job
-        while len(self._jobs) > self._max_jobs:
-            evicted, _ = self._jobs.popitem(last=False)
-            log.info("sampler %s: evicted job %s (a later request replays its observations)", self.name, evicted)
-        return job
+        return sampler
 
     async def _replay(self, job: _Job, uid: str, up_to: int, where: str) -> None:
         configs: List[Config] = []

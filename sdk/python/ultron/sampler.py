@@ -188,20 +188,23 @@ class SamplerServer:
             try:
                 try:
                     info = await self._js.consumer_info(protocol.SUGGEST_STREAM, durable)
-                    if info.config.filter_subject not in (None, subject):
-                        log.warning("sampler %s: consumer %s filters %s, not %s", self.name, durable, info.config.filter_subject, subject)
+                    filters = info.config.filter_subjects or [info.config.filter_subject]
+                    if filters != [subject]:
+                        log.warning("sampler %s: consumer %s filters %s, not %s", self.name, durable, filters, subject)
                     # Someone else created it: keep its redelivery delay in mind for the in-progress acks.
                     self._ack_wait = info.config.ack_wait or self.ack_wait
                 except errors.NotFoundError as e:
                     if e.err_code == _STREAM_NOT_FOUND:
                         raise
+                    # The settings operator/bus/consume.ts gives its durables (consumerConfig).
                     config = api.ConsumerConfig(
                         name=durable,
                         durable_name=durable,
-                        filter_subject=subject,
+                        filter_subjects=[subject],
                         deliver_policy=api.DeliverPolicy.ALL,
                         ack_policy=api.AckPolicy.EXPLICIT,
                         ack_wait=self.ack_wait,
+                        max_deliver=-1,
                     )
                     await self._js.add_consumer(protocol.SUGGEST_STREAM, config=config)
                     self._ack_wait = self.ack_wait
