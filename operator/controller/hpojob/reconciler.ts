@@ -216,7 +216,11 @@ export class HPOJobReconciler {
     const dryKey = `${job.metadata.uid}/${job.metadata.generation}`;
     if (this.dryRunOk.has(dryKey)) return undefined;
     try {
-      await this.o.kube.createJob(this.o.workerJobFor(job, spec), true);
+      // A generated name: the dry run must not collide with trial 0's real Job.
+      const probe = this.o.workerJobFor(job, spec);
+      const meta = { ...probe.metadata, generateName: `${job.metadata.name}-dry-run-` };
+      delete meta.name;
+      await this.o.kube.createJob({ ...probe, metadata: meta }, true);
     } catch (e) {
       const code = apiErrorCode(e);
       if (code !== undefined && code >= 400 && code < 500 && code !== 409 && code !== 429)

@@ -54,7 +54,7 @@ const DEFAULT_BACKOFF_LIMIT = 6;
 type When = Date | string | undefined;
 /** client-node parses date-times to Date; objects from other paths (informer caches, tests) may hold strings. */
 const iso = (t: When): string | undefined =>
-  t === undefined ? undefined : typeof t === 'string' ? new Date(t).toISOString() : t.toISOString();
+  t == null ? undefined : typeof t === 'string' ? new Date(t).toISOString() : t.toISOString();
 
 /** The first of `types` (in that order of preference) whose condition is True. */
 function isTrue<C extends { type: string; status: string }>(
