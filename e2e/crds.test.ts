@@ -244,6 +244,14 @@ describe('a job in the cluster', () => {
     expect([spec.parallelism, spec.budget.maxTrials]).toEqual([3, 7]);
   });
 
+  it('refuses reordered categorical values: the order is part of the search, as in ultron validate', async () => {
+    await kubectl(['apply', '-n', ns, '-f', join(fixtures, 'valid/quickstart.yaml')]);
+    const reorder = [{ op: 'replace', path: '/spec/parameters/2/values', value: ['sgd', 'adam'] }];
+    const message = IMMUTABLE.find((f) => f.kind === 'HPOJob' && f.field === 'parameters')!.message;
+    const args = ['-n', ns, 'patch', 'hpojob', 'quickstart', '--type', 'json', '-p', JSON.stringify(reorder)];
+    expect(await refusal(kubectl(args))).toContain(`spec.parameters: Invalid value: ${message}`);
+  });
+
   it('lets a Trial be stopped and refuses a change of its params', async () => {
     await kubectl(
       ['apply', '-n', ns, '-f', '-'],

@@ -65,6 +65,12 @@ describe('immutable fields', () => {
     expect(
       paths(spec, { ...spec, objective: { ...spec.objective, goal: 0.1 }, sampler: { name: 'random' } }),
     ).toEqual(['spec.objective', 'spec.sampler']);
+    // The order of a categorical's values is part of the search (the CRD compares lists in order too).
+    const choices = (values: string[]) => ({
+      ...spec,
+      parameters: [{ name: 'c', type: 'categorical', values }],
+    });
+    expect(paths(choices(['a', 'b']), choices(['b', 'a']))).toEqual(['spec.parameters']);
   });
 
   it('let a Trial be stopped and nothing else', () => {

@@ -9,6 +9,9 @@ export interface ValidationError {
   message: string;
 }
 
+/** The message of a repeated item of a `unique` list (the CRD's rule prints it too, without the value). */
+export const DUPLICATE_VALUE = 'duplicate value';
+
 export type Obj = Record<string, unknown>;
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 export const isScalar = (v: unknown): v is string | number | boolean =>
@@ -90,7 +93,7 @@ export function checkSchema(
         const at = `${path}[${i}]`;
         if (!checkSchema(schema.items, item, at, out)) return;
         if (schema.unique && value.findIndex((v: unknown) => v === item) !== i)
-          add(`duplicate value ${show(item)}`, at);
+          add(`${DUPLICATE_VALUE} ${show(item)}`, at);
       });
       break;
     }

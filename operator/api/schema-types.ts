@@ -12,7 +12,8 @@
  *   the operator still refuse it).
  * - `preserveUnknownFields`: objects Ultron does not own (metadata, the PodTemplateSpec, settings,
  *   status); only the listed properties are checked, other fields pass.
- * - `unique` on a list of scalars: `x-kubernetes-list-type: set` (the API server names the duplicate).
+ * - `unique` on a list of scalars: a CEL rule on the object holding the list (operator/api/crd/openapi.ts),
+ *   reported at the list.
  */
 import type { JsonObject } from './types.js';
 

@@ -17,9 +17,9 @@ import {
   SPEC_RULES,
   TRIAL_RULES,
 } from '../rules.js';
-import { isObj } from '../schema-check.js';
+import { DUPLICATE_VALUE, isObj } from '../schema-check.js';
 import { hpojobCrd, trialCrd, type CustomResourceDefinition } from './crd.js';
-import type { JsonSchemaProps } from './openapi.js';
+import { uniqueRule, type JsonSchemaProps } from './openapi.js';
 import { nodeAt, prefixLocations } from './placement.js';
 import { crdFiles, HEADER } from './render.js';
 
@@ -106,7 +106,9 @@ describe('the rules in the CRDs', () => {
     walk(schemaOf(crd)).flatMap(([, s]) => s['x-kubernetes-validations'] ?? []);
 
   it('are every rule of rules.ts and immutable.ts, once, with the same message', () => {
-    const job = rulesOf(hpojobCrd()).map((r) => `${r.rule}|${r.message}`);
+    const job = rulesOf(hpojobCrd())
+      .filter((r) => r.message !== DUPLICATE_VALUE)
+      .map((r) => `${r.rule}|${r.message}`);
     const trial = rulesOf(trialCrd()).map((r) => `${r.rule}|${r.message}`);
     const key = (r: { cel: string; message: string }) => `${r.cel}|${r.message}`;
     const jobRules = [
@@ -123,6 +125,12 @@ describe('the rules in the CRDs', () => {
     );
   });
 
+  it('include the unique rule of categorical values, on the parameter, naming the list', () => {
+    const params = nodeAt(schemaOf(hpojobCrd()), 'spec.parameters[*]');
+    expect(params['x-kubernetes-validations']).toContainEqual(uniqueRule('values'));
+    expect(rulesOf(hpojobCrd()).filter((r) => r.message === DUPLICATE_VALUE)).toHaveLength(1);
+  });
+
   it('sit on the node of their location, naming the field ultron validate names', () => {
     const params = nodeAt(schemaOf(hpojobCrd()), 'spec.parameters[*]');
     const step = PARAMETER_RULES.find((r) => r.message === 'must not exceed max - min')!;
@@ -137,6 +145,7 @@ describe('the rules in the CRDs', () => {
     const locations = prefixLocations('HPOJob');
     expect(locations.map((l) => l.path).sort()).toEqual([
       ...Array(PARAMETER_LIST_RULES.length + SPEC_RULES.length).fill('spec.parameters'),
+      'spec.parameters[*].values',
       ...Array(CONTAINER_LIST_RULES.length).fill('spec.trialTemplate.template.spec.containers'),
     ]);
     for (const l of locations) expect(() => nodeAt(schemaOf(hpojobCrd()), l.path)).not.toThrow();

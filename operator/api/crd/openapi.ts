@@ -2,6 +2,7 @@
  * A field-schema table (schema-types.ts) as a structural OpenAPI v3 schema for a CRD: same types,
  * bounds, patterns, descriptions and defaults. Pure; `crd.ts` adds the CEL rules and the rest of the CRD.
  */
+import { DUPLICATE_VALUE } from '../schema-check.js';
 import type { FieldSchema, ObjectSchema } from '../schema-types.js';
 import type { JsonValue } from '../types.js';
 
@@ -33,7 +34,6 @@ export interface JsonSchemaProps {
   maxProperties?: number;
   default?: JsonValue;
   'x-kubernetes-preserve-unknown-fields'?: boolean;
-  'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
   'x-kubernetes-validations'?: ValidationRule[];
 }
 
@@ -91,8 +91,6 @@ export function toOpenApi(s: FieldSchema, path: string): JsonSchemaProps {
         items: toOpenApi(s.items, `${path}[*]`),
         minItems: s.minItems,
         maxItems: s.maxItems,
-        // A set: the API server reports the duplicate item by its index, as ultron validate does.
-        'x-kubernetes-list-type': s.unique ? ('set' as const) : undefined,
       });
     }
     case 'object':
@@ -100,9 +98,22 @@ export function toOpenApi(s: FieldSchema, path: string): JsonSchemaProps {
   }
 }
 
+/**
+ * The rule for a `unique` list, on the object holding it: CEL sees no untyped list (schema-types.ts), so
+ * it reaches the list through dyn(). Not `x-kubernetes-list-type: set`, which names the duplicate but
+ * makes the API server compare the list as a set: a reordered list would pass as unchanged, and the
+ * order of a parameter's values is part of the search (the same seed proposes other trials).
+ */
+export const uniqueRule = (key: string): ValidationRule => ({
+  rule: `!has(dyn(self).${key}) || dyn(self).${key}.all(v, dyn(self).${key}.exists_one(w, w == v))`,
+  message: DUPLICATE_VALUE,
+  fieldPath: `.${key}`,
+});
+
 function objectSchema(s: ObjectSchema, path: string, description: string | undefined): JsonSchemaProps {
   const props = Object.entries(s.properties ?? {});
   const required = props.filter(([, v]) => v.required).map(([k]) => k);
+  const unique = props.filter(([, v]) => v.type === 'array' && v.unique).map(([k]) => uniqueRule(k));
   return defined({
     type: 'object',
     description,
@@ -114,6 +125,7 @@ function objectSchema(s: ObjectSchema, path: string, description: string | undef
     minProperties: s.minProperties,
     default: s.default,
     'x-kubernetes-preserve-unknown-fields': s.preserveUnknownFields ? true : undefined,
+    'x-kubernetes-validations': unique.length ? unique : undefined,
   });
 }
 

@@ -5,8 +5,9 @@
  *
  * CEL cannot name item i of a list: a rule over a whole list (names unique, `when` refers to an earlier
  * categorical, container names unique) and a rule over the spec that names a parameter are reported at
- * the list. There the API server's path is the rule's location and ultron validate's path starts with it
- * (`spec.parameters` for `spec.parameters[2].name`); `prefixLocations` lists them.
+ * the list, as is a repeated value of a `unique` list. There the API server's path is the rule's location
+ * and ultron validate's path starts with it (`spec.parameters` for `spec.parameters[2].name`);
+ * `prefixLocations` lists them.
  */
 import { IMMUTABLE } from '../immutable.js';
 import {
@@ -17,6 +18,8 @@ import {
   SPEC_RULES,
   TRIAL_RULES,
 } from '../rules.js';
+import { DUPLICATE_VALUE } from '../schema-check.js';
+import { HPOJOB_SCHEMA, TRIAL_SCHEMA, type FieldSchema } from '../schema.js';
 import type { JsonSchemaProps, ValidationRule } from './openapi.js';
 
 export type Kind = 'HPOJob' | 'Trial';
@@ -84,15 +87,24 @@ export function attachRules(root: JsonSchemaProps, kind: Kind): JsonSchemaProps 
   return root;
 }
 
+/** The paths of the `unique` lists in a table (their rule is reported at the list: openapi.ts). */
+function uniqueLists(s: FieldSchema, path: string): string[] {
+  if (s.type === 'array') return [...(s.unique ? [path] : []), ...uniqueLists(s.items, `${path}[*]`)];
+  if (s.type !== 'object') return [];
+  return Object.entries(s.properties ?? {}).flatMap(([k, v]) => uniqueLists(v, path ? `${path}.${k}` : k));
+}
+
 /**
  * Where the API server reports a rule at a list or object above the field ultron validate names: the
  * server's path (`spec.parameters`, `[*]` for any index) and the message it prints there.
  */
 export function prefixLocations(kind: Kind): { path: string; message: string }[] {
-  return placedRules(kind)
+  const rules = placedRules(kind)
     .filter((p) => p.prefixOnly)
     .map((p) => ({
       path: [p.at, p.rule.fieldPath?.slice(1)].filter(Boolean).join('.'),
       message: p.rule.message,
     }));
+  const lists = uniqueLists(kind === 'HPOJob' ? HPOJOB_SCHEMA : TRIAL_SCHEMA, '');
+  return [...rules, ...lists.map((path) => ({ path, message: DUPLICATE_VALUE }))];
 }
