@@ -194,6 +194,14 @@ describe('observeTrial', () => {
     expect(later).toMatchObject({ phase: 'Running', restarts: 0, preemptions: 1 });
   });
 
+  it('never lets the counts go down below the status’s', () => {
+    const o = observe({
+      pods: [pod({ name: 'p2', trainer: running() })],
+      previous: { restarts: 2, preemptions: 3 },
+    });
+    expect(o).toMatchObject({ phase: 'Running', restarts: 2, preemptions: 3 });
+  });
+
   it('counts a pod on a lost node as a preemption while its deletion is pending', () => {
     const lost = pod({
       name: 'p1',

@@ -29,9 +29,10 @@ export interface PhaseInput {
   metrics: { endedPods: ReadonlySet<string> };
   /**
    * The previous observation. An evicted pod is deleted soon after (the Job controller releases it), so
-   * only the preempted uids counted before keep it in `preemptions`; the caller stores them.
+   * only the preempted uids counted before keep it in `preemptions`; the caller stores them. Counts
+   * never go down: the previous `restarts` and `preemptions` (the Trial's status) are floors.
    */
-  previous?: { restarts?: number; preemptedPods?: readonly string[] };
+  previous?: { restarts?: number; preemptions?: number; preemptedPods?: readonly string[] };
 }
 
 export interface TrialObservation {
@@ -180,7 +181,7 @@ export function observeTrial(input: PhaseInput): TrialObservation {
   });
   const base = {
     restarts,
-    preemptions: preempted.size,
+    preemptions: Math.max(previous?.preemptions ?? 0, preempted.size),
     preemptedPods: [...preempted].sort(),
     ...(starts.length ? { startTime: starts.sort()[0] } : {}),
   };
