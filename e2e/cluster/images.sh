@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Images of the test bed, built without a Docker engine (docker-archive tars, e2e/images/mkimage.py):
 #   ultron.local/pause   the pod sandbox (a static C program)
-#   ultron.local/python  Debian bookworm minbase + python3 + numpy + the project's Python SDK
+#   ultron.local/python  Debian bookworm minbase + python3 + numpy + the project's Python SDK + nats-py
 #   ultron.local/ultron  the same base + Node.js 24 (the project's node) + the built project (operator,
 #                        sampler service, agent)
 # Each is tagged :latest and :<content hash> and rebuilt only when its inputs change.
-# usage: images.sh build | import <containerd-socket>
+# usage: images.sh build | pause | python | import <containerd-socket>
 source "$(dirname "$0")/lib.sh"
 IMAGES_SRC="$REPO_ROOT/e2e/images"
 mkdir -p "$IMAGE_DIR"
@@ -43,9 +43,30 @@ base_rootfs() {
   echo "$dir"
 }
 
+# nats-py for custom samplers (ultron.sampler), the version sdk/python/requirements-dev.txt pins. Pure Python:
+# copied from the project's .venv (npm run setup), so the bed needs no network; without it pip fetches it once.
+nats_py() {
+  local version; version=$(sed -n 's/^nats-py==//p' "$REPO_ROOT/sdk/python/requirements-dev.txt")
+  [ -n "$version" ] || die "sdk/python/requirements-dev.txt pins no nats-py==<version>"
+  local dir="$IMAGE_DIR/nats-py-$version"
+  if [ ! -f "$dir/.done" ]; then
+    rm -rf "$dir" && mkdir -p "$dir"
+    local site; site=$("$REPO_ROOT/.venv/bin/python" -c 'import nats, os; print(os.path.dirname(os.path.dirname(nats.__file__)))' 2>/dev/null || true)
+    if [ -n "$site" ] && [ -d "$site/nats_py-$version.dist-info" ]; then
+      cp -r "$site/nats" "$site/nats_py-$version.dist-info" "$dir/"
+    else
+      python3 -m pip install --quiet --no-deps --no-compile --target "$dir" "nats-py==$version" >&2 || die "cannot get nats-py $version: run npm run setup"
+    fi
+    find "$dir" -name '__pycache__' -prune -exec rm -rf {} +
+    touch "$dir/.done"
+  fi
+  echo "$dir"
+}
+
 build_python() {
   local base; base=$(base_rootfs)
-  local tag; tag=$(echo "$(basename "$base") $(tree_hash "$REPO_ROOT/sdk/python/ultron") $(hash_of "$IMAGES_SRC/mkimage.py")" | sha256sum | cut -c1-12)
+  local nats; nats=$(nats_py)
+  local tag; tag=$(echo "$(basename "$base") $(tree_hash "$REPO_ROOT/sdk/python/ultron") $(basename "$nats") $(tree_hash "$nats") $(hash_of "$IMAGES_SRC/mkimage.py")" | sha256sum | cut -c1-12)
   local out="$IMAGE_DIR/python-$tag.tar"
   [ -f "$out" ] && { echo "$out"; return; }
   log "building ultron.local/python:$tag"
@@ -54,6 +75,7 @@ build_python() {
   mkdir -p "$root/usr/lib/python3/dist-packages" "$root/workspace"
   cp -r "$REPO_ROOT/sdk/python/ultron" "$root/usr/lib/python3/dist-packages/ultron"
   find "$root/usr/lib/python3/dist-packages/ultron" -name '__pycache__' -prune -exec rm -rf {} +
+  cp -r "$nats/nats" "$nats"/nats_py-*.dist-info "$root/usr/lib/python3/dist-packages/"
   python3 "$IMAGES_SRC/mkimage.py" "$root" "$out" --name ultron.local/python --tag latest --tag "$tag" --workdir /workspace --env PYTHONUNBUFFERED=1 --cmd '["python3"]' >&2
   rm -rf "$root"
   echo "$out"
@@ -100,6 +122,7 @@ case "${1:-build}" in
     build_ultron >/dev/null
     ;;
   pause) build_pause ;;
+  python) build_python ;;
   import)
     sock=${2:?usage: images.sh import <containerd-socket>}
     for img in "$(build_pause)" "$(build_python)" "$(build_ultron)"; do
@@ -109,5 +132,5 @@ case "${1:-build}" in
       grep -qxF "$tag" <<<"$have" || die "import of $img into $sock failed"
     done
     ;;
-  *) die "usage: images.sh build | pause | import <containerd-socket>" ;;
+  *) die "usage: images.sh build | pause | python | import <containerd-socket>" ;;
 esac
