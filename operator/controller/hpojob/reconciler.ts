@@ -29,7 +29,7 @@ import { settleAnswers } from './answers.js';
 import type { AnswerInbox } from './inbox.js';
 import { addRequest, emptyLedger, expiredRequests, settleLedger, touchRequests } from './ledger.js';
 import { buildRequest } from './requests.js';
-import { isFinished, nextStatus, statusChanged, type SamplerHealth } from './status.js';
+import { finishedReason, isFinished, nextStatus, statusChanged, type SamplerHealth } from './status.js';
 import { planInput } from './snapshot.js';
 
 // --- options -----------------------------------------------------------------------------------------
@@ -65,6 +65,28 @@ export const HPOJOB_RBAC = [
 
 export class ConflictError extends Error {}
 
+/** A job that finished with MaxTrialsReached and whose maxTrials was raised since. */
+export function canContinue(job: HPOJob, spec: ResolvedHPOJobSpec): boolean {
+  return (
+    finishedReason(job) === R.MaxTrialsReached &&
+    job.metadata.generation !== job.status?.observedGeneration &&
+    spec.budget.maxTrials > (job.status?.trials?.created ?? 0)
+  );
+}
+
+/** The job as if it had not finished: phase Running, no Succeeded/Failed condition, no completionTime. */
+function reopened(job: HPOJob): HPOJob {
+  const { completionTime: _done, ...status } = job.status ?? {};
+  return {
+    ...job,
+    status: {
+      ...status,
+      phase: 'Running',
+      conditions: (status.conditions ?? []).filter((c) => c.type !== 'Succeeded' && c.type !== 'Failed'),
+    },
+  };
+}
+
 /** A job without spec.seed gets one from its uid: stable across restarts and replicas. */
 export const seedOf = (job: HPOJob): number => hashKeys([job.metadata.uid ?? job.metadata.name]);
 
@@ -80,8 +102,9 @@ export class HPOJobReconciler {
   async reconcile(key: string): Promise<void> {
     const { cache, kube } = this.o;
     // 1. The job, from the cache.
-    const job = cache.hpojob(key);
-    if (!job) return;
+    const cached = cache.hpojob(key);
+    if (!cached) return;
+    let job: HPOJob = cached;
     const uid = job.metadata.uid ?? '';
     const ns = job.metadata.namespace ?? 'default';
     const log = this.o.log.child({ namespace: ns, hpojob: job.metadata.name });
@@ -108,14 +131,19 @@ export class HPOJobReconciler {
       return; // the update event brings the job back
     }
 
-    // 3. A finished job keeps its status as it was; late answers are acked and dropped.
+    // 3. A finished job keeps its status as it was (late answers are acked and dropped), unless its
+    //    maxTrials was raised after it finished with MaxTrialsReached: then it continues.
+    const spec = applyDefaults(job.spec, seedOf(job));
     if (isFinished(job)) {
-      this.o.inbox.drop(uid);
-      return;
+      if (!canContinue(job, spec)) {
+        this.o.inbox.drop(uid);
+        return;
+      }
+      log.info({ maxTrials: spec.budget.maxTrials }, 'maxTrials raised: the job continues');
+      job = reopened(job);
     }
 
-    // 4. The effective spec; a spec that cannot run fails the job with InvalidSpec and creates nothing.
-    const spec = applyDefaults(job.spec, seedOf(job));
+    // 4. A spec that cannot run fails the job with InvalidSpec and creates nothing.
     const specError = await this.specError(job, spec);
     const now = this.o.clock.now();
     const nowIso = new Date(now).toISOString();
