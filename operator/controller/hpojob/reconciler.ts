@@ -24,6 +24,7 @@ import type { ClusterCache } from '../cache.js';
 import { apiErrorCode, apiErrorMessage, type KubeApi } from '../kube.js';
 import type { MetricsStore } from '../metrics-store.js';
 import type { Clock, Logger } from '../runtime/index.js';
+import { reachedStatus } from '../trial/status.js';
 import { applyStops } from './stops.js';
 import { settleAnswers } from './answers.js';
 import type { AnswerInbox } from './inbox.js';
@@ -184,7 +185,9 @@ export class HPOJobReconciler {
     const actions: PlanActions = plan(planInput({ job, spec, trials, ledger, metrics: this.o.metrics, now }));
 
     // 8. Apply: stop trials (early stopping, or every running trial when the job finishes).
-    await applyStops(actions.stop, trials, kube, nowIso, log);
+    await applyStops(actions.stop, trials, kube, nowIso, log, (t, phase) =>
+      reachedStatus(t, phase, spec, this.o.metrics.get(uid, t.spec.index)),
+    );
     if (actions.finish) ledger = { ...ledger, requests: [] };
 
     // 9. New requests go into the ledger now and are published after the status write; overdue ones

@@ -3,7 +3,14 @@
  * its worker Job goes with its pods. The status write carries the Trial's resourceVersion, so a trial
  * that finished meanwhile keeps its own ending.
  */
-import { isFinishedPhase, TrialConditions, TrialReasons, setCondition, type Trial } from '../../api/index.js';
+import {
+  isFinishedPhase,
+  TrialConditions,
+  TrialReasons,
+  setCondition,
+  type Trial,
+  type TrialStatus,
+} from '../../api/index.js';
 import type { StopAction } from '../../core/planner/index.js';
 import { apiErrorCode, type KubeApi } from '../kube.js';
 import type { Logger } from '../runtime/index.js';
@@ -14,6 +21,8 @@ export async function stopTrial(
   reason: string,
   kube: KubeApi,
   now: string,
+  /** What the trial reached (objective, metrics, step), from the metrics store. */
+  reached: Partial<TrialStatus> = {},
 ): Promise<void> {
   const ns = trial.metadata.namespace ?? 'default';
   if (!isFinishedPhase(trial.status?.phase ?? 'Pending')) {
@@ -30,6 +39,7 @@ export async function stopTrial(
     );
     try {
       await kube.patchTrialStatus(ns, trial.metadata.name, trial.metadata.resourceVersion, {
+        ...reached,
         phase,
         message: reason,
         completionTime: trial.status?.completionTime ?? now,
@@ -50,6 +60,7 @@ export async function applyStops(
   kube: KubeApi,
   now: string,
   log: Logger,
+  reached: (trial: Trial, phase: 'EarlyStopped' | 'Stopped') => Partial<TrialStatus>,
 ): Promise<void> {
   const byIndex = new Map(trials.map((t) => [t.spec.index, t]));
   await Promise.all(
@@ -57,7 +68,7 @@ export async function applyStops(
       const t = byIndex.get(s.index);
       if (!t) return;
       log.info({ trial: t.metadata.name, phase: s.phase, reason: s.reason }, 'stopping trial');
-      await stopTrial(t, s.phase, s.reason, kube, now);
+      await stopTrial(t, s.phase, s.reason, kube, now, reached(t, s.phase));
     }),
   );
 }

@@ -19,7 +19,13 @@ import { stopTrial } from '../hpojob/stops.js';
 import { apiErrorCode, type KubeApi } from '../kube.js';
 import type { MetricsStore } from '../metrics-store.js';
 import type { Clock, Logger } from '../runtime/index.js';
-import { observationOf, onlyMetricsChanged, trialStatus, trialStatusChanged } from './status.js';
+import {
+  observationOf,
+  onlyMetricsChanged,
+  reachedStatus,
+  trialStatus,
+  trialStatusChanged,
+} from './status.js';
 import { observeTrial } from './phase.js';
 
 export interface TrialReconcilerOptions {
@@ -84,7 +90,8 @@ export class TrialReconciler {
 
     // 3. Asked to stop.
     if (trial.spec.stop) {
-      await stopTrial(trial, 'Stopped', 'stopped on request (spec.stop: true)', kube, nowIso);
+      const reached = reachedStatus(trial, 'Stopped', spec, metrics);
+      await stopTrial(trial, 'Stopped', 'stopped on request (spec.stop: true)', kube, nowIso, reached);
       return;
     }
 

@@ -125,3 +125,24 @@ export function onlyMetricsChanged(a: TrialStatus | undefined, b: TrialStatus): 
   const strip = (s: TrialStatus) => ({ ...s, metrics: undefined, step: undefined, objective: undefined });
   return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
 }
+
+/** What a trial reached when it is stopped: its objective by the job's strategy, latest metrics, step. */
+export function reachedStatus(
+  trial: Trial,
+  phase: 'EarlyStopped' | 'Stopped',
+  spec: ResolvedHPOJobSpec,
+  metrics: TrialMetrics | undefined,
+): Partial<TrialStatus> {
+  if (!metrics) return {};
+  const objective = trialObjective(
+    { phase, reports: objectiveReports(metrics, spec.objective.metric) },
+    spec.objective,
+  );
+  return {
+    ...(objective !== undefined ? { objective } : {}),
+    metrics: { ...metrics.latest },
+    ...(metrics.step !== undefined ? { step: metrics.step } : {}),
+    malformedMetricLines: metrics.malformed,
+    paramsSummary: paramsSummary(trial.spec.params),
+  };
+}
