@@ -1,0 +1,70 @@
+import { backoffDelay, streamConfig, streamDrift, streamOfSubject, subjectMatches } from './streams.js';
+import {
+  OBSERVATIONS_STREAM,
+  SUGGEST_STREAM,
+  metricsSubject,
+  observationsSubject,
+  suggestSubject,
+} from './subjects.js';
+
+describe('stream configuration', () => {
+  it('maps a StreamSpec to the server config in nanoseconds, file storage', () => {
+    expect(streamConfig(SUGGEST_STREAM, 3)).toEqual({
+      name: 'ULTRON_SUGGEST',
+      subjects: ['ultron.suggest.>'],
+      retention: 'workqueue',
+      storage: 'file',
+      max_age: 86_400 * 1e9,
+      duplicate_window: 600 * 1e9,
+      num_replicas: 3,
+    });
+  });
+
+  it('tells updatable drift from drift that needs the stream recreated', () => {
+    const want = streamConfig(OBSERVATIONS_STREAM);
+    expect(streamDrift({ ...want, subjects: [...want.subjects] }, want)).toEqual({
+      updatable: [],
+      immutable: [],
+    });
+    expect(streamDrift({ ...want, max_age: 1, subjects: ['x.>'] }, want).updatable).toEqual([
+      'subjects',
+      'max_age',
+    ]);
+    expect(streamDrift({ ...want, retention: 'workqueue', storage: 'memory' }, want).immutable).toEqual([
+      'retention',
+      'storage',
+    ]);
+    // An admin's extra fields are not drift; subject order is not either.
+    const two = { ...want, subjects: ['b.>', 'a.>'] };
+    expect(streamDrift({ ...two, subjects: ['a.>', 'b.>'], max_msgs: 5 }, two).updatable).toEqual([]);
+  });
+});
+
+describe('subjects', () => {
+  it.each([
+    ['ultron.obs.>', 'ultron.obs.u1', true],
+    ['ultron.obs.>', 'ultron.obs', false],
+    ['ultron.obs.>', 'ultron.obs.u1.x', true],
+    ['ultron.*.u1', 'ultron.obs.u1', true],
+    ['ultron.*.u1', 'ultron.obs.u2', false],
+    ['ultron.obs.u1', 'ultron.obs.u1', true],
+    ['ultron.obs.u1', 'ultron.obs.u1.x', false],
+  ])('%s matches %s: %s', (filter, subject, expected) => {
+    expect(subjectMatches(filter, subject)).toBe(expected);
+  });
+
+  it('finds the stream of each subject kind', () => {
+    expect(streamOfSubject(suggestSubject('tpe'))?.name).toBe('ULTRON_SUGGEST');
+    expect(streamOfSubject(observationsSubject('u'))?.name).toBe('ULTRON_OBSERVATIONS');
+    expect(streamOfSubject(metricsSubject('u', 3))?.name).toBe('ULTRON_METRICS');
+    expect(streamOfSubject('other.thing')).toBeUndefined();
+  });
+});
+
+it('backs off exponentially up to the cap', () => {
+  expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, { initialMs: 100, maxMs: 1_000 }))).toEqual([
+    100, 200, 400, 800, 1_000, 1_000,
+  ]);
+  expect(backoffDelay(0)).toBe(500);
+  expect(backoffDelay(10_000)).toBe(10_000);
+});
