@@ -29,6 +29,8 @@ import {
 import { Space } from '../operator/core/space/index.js';
 import { startSamplerd, type Samplerd, type SamplerdOptions } from '../operator/samplerd/index.js';
 import { describeTransportContract } from '../operator/bus/__tests__/transport-contract.js';
+import { samplerdCommand } from '../operator/cli/samplerd.js';
+import { memoryIo } from '../operator/local/io.js';
 import { eventually } from './lib/eventually.js';
 import { startNatsServer, type NatsServer } from './lib/nats-server.js';
 
@@ -272,4 +274,31 @@ describeTransportContract('NATS with samplerd', async () => {
       await bus.close();
     },
   };
+});
+
+it('ultron samplerd serves, answers /readyz, and exits 0 when stopped', async () => {
+  const io = memoryIo();
+  const stop = new AbortController();
+  const exit = samplerdCommand(['--nats', srv.url, '--samplers', 'random', '--port', '0'], io, stop.signal);
+  const lines = () => io.stdout.map((l) => JSON.parse(l) as Record<string, unknown>);
+  const serving = await eventually(
+    async () => {
+      const line = lines().find((l) => l['msg'] === 'samplerd serving');
+      if (!line) throw new Error('not serving yet');
+      return line;
+    },
+    20_000,
+    50,
+  );
+  expect(serving).toMatchObject({ level: 'info', component: 'ultron-samplerd', samplers: ['random'] });
+  const port = lines().find((l) => l['msg'] === 'ops server listening')!['port'] as number;
+  const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+  expect([ready.status, await ready.text()]).toEqual([200, '[+]samplerd ok\nreadyz check passed\n']);
+  const uid = randomUUID();
+  const req = request(uid);
+  await send(req);
+  expect(await replyTo(uid, req.id)).toMatchObject({ kind: 'suggestions' });
+  stop.abort();
+  expect(await exit).toBe(0);
+  expect(lines().at(-1)).toMatchObject({ msg: 'samplerd stopped', answers: 1 });
 });
