@@ -14,6 +14,11 @@ export const EXAMPLE_CONFIGMAPS = [
     name: 'quickstart-code',
     files: ['examples/quickstart/train.py'],
   },
+  {
+    out: 'examples/custom-sampler/k8s/code.yaml',
+    name: 'custom-sampler-code',
+    files: ['examples/custom-sampler/sampler.py'],
+  },
 ];
 
 export function render(spec) {

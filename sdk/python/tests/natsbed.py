@@ -1,5 +1,6 @@
 """Test helpers for the sampler protocol: the contract read from operator/bus/subjects.ts (so the tests
-create the streams the operator creates), a private nats-server, and the operator's side of a request."""
+create the streams the operator creates), an in-memory observation stream, a private nats-server, and the
+operator's side of a request."""
 import ast
 import hashlib
 import json
@@ -58,6 +59,38 @@ def ts_streams() -> List[Dict[str, Any]]:
 def ts_error_codes() -> List[str]:
     block = re.search(r"SUGGEST_ERROR_CODES = \[(.*?)\] as const", PROTOCOL_TS.read_text(), re.S).group(1)
     return re.findall(r"^\s*'(\w+)',", block, re.M)
+
+
+# -- an in-memory observation stream -----------------------------------------------------------------
+
+
+class MemoryStream:
+    """A stream's messages: seq → (subject, data), sequences shared by every job as in JetStream."""
+
+    def __init__(self):
+        self.msgs = []
+        self.reads = 0
+
+    def add(self, uid, data):
+        self.msgs.append((f"ultron.obs.{uid}", data if isinstance(data, bytes) else json.dumps(data).encode()))
+        return len(self.msgs)
+
+    def obs(self, uid, index, value=None, state="complete", params=None):
+        m = {"v": 1, "kind": "observation", "index": index, "params": params or {"x": 0.5, "opt": "adam"},
+             "state": state}
+        if value is not None:
+            m["value"] = value
+        return self.add(uid, m)
+
+    def other(self):
+        return self.add("someone-else", b"{}")
+
+    async def read(self, uid, from_seq):
+        self.reads += 1
+        for seq in range(max(1, from_seq), len(self.msgs) + 1):
+            if self.msgs[seq - 1][0] == f"ultron.obs.{uid}":
+                return seq, self.msgs[seq - 1][1]
+        return None
 
 
 # -- a private nats-server ---------------------------------------------------------------------------

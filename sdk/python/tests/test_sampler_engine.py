@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from natsbed import request
+from natsbed import MemoryStream as Stream, request
 from ultron.sampler import Sampler, SpaceExhausted
 from ultron._engine import Handler
 
@@ -14,35 +14,6 @@ PARAMS = [
     {"name": "opt", "type": "categorical", "values": ["adam", "sgd"]},
     {"name": "m", "type": "int", "min": 1, "max": 9, "when": {"opt": ["sgd"]}},
 ]
-
-
-class Stream:
-    """A stream's messages: seq → (subject, data), sequences shared by every job as in JetStream."""
-
-    def __init__(self):
-        self.msgs = []
-        self.reads = 0
-
-    def add(self, uid, data):
-        self.msgs.append((f"ultron.obs.{uid}", data if isinstance(data, bytes) else json.dumps(data).encode()))
-        return len(self.msgs)
-
-    def obs(self, uid, index, value=None, state="complete", params=None):
-        m = {"v": 1, "kind": "observation", "index": index, "params": params or {"x": 0.5, "opt": "adam"},
-             "state": state}
-        if value is not None:
-            m["value"] = value
-        return self.add(uid, m)
-
-    def other(self):
-        return self.add("someone-else", b"{}")
-
-    async def read(self, uid, from_seq):
-        self.reads += 1
-        for seq in range(max(1, from_seq), len(self.msgs) + 1):
-            if self.msgs[seq - 1][0] == f"ultron.obs.{uid}":
-                return seq, self.msgs[seq - 1][1]
-        return None
 
 
 class Recorder(Sampler):

@@ -317,6 +317,18 @@ def test_waits_for_the_streams_the_operator_creates(serve_in_thread):
         server.stop()
 
 
+def test_stop_while_nats_is_unreachable_returns():
+    # Nothing listens there: nats-py would retry the first connection forever; stop() must still end it.
+    server = SamplerServer("unreachable", Recorder, f"nats://127.0.0.1:{natsbed._free_port()}")
+    thread = threading.Thread(target=lambda: asyncio.run(server.run()), daemon=True)
+    thread.start()
+    time.sleep(1.0)
+    started = time.monotonic()
+    server.stop()
+    thread.join(10)
+    assert not thread.is_alive() and time.monotonic() - started < 5 and not server.ready.is_set()
+
+
 SCRIPT = """
 import sys
 sys.path.insert(0, {sdk!r})

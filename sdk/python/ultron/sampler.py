@@ -47,6 +47,7 @@ _STREAM_NOT_FOUND = 10059
 def _nats() -> Any:
     try:
         import nats  # noqa: F401
+        import nats.aio.client  # noqa: F401
         import nats.js.api  # noqa: F401
         import nats.js.errors  # noqa: F401
     except ImportError as e:  # pragma: no cover - depends on the environment
@@ -70,7 +71,8 @@ class SamplerServer:
         connect_options: Optional[Dict[str, Any]] = None,
     ):
         self.name = name
-        self.servers = servers or os.environ.get("NATS_URL") or "nats://127.0.0.1:4222"
+        # ULTRON_NATS_URL is the name the operator's own config uses (manifests/base/config.yaml).
+        self.servers = servers or os.environ.get("ULTRON_NATS_URL") or os.environ.get("NATS_URL") or "nats://127.0.0.1:4222"
         self.ack_wait = ack_wait
         self.fetch_timeout = fetch_timeout
         self._connect_options = connect_options or {}
@@ -102,6 +104,8 @@ class SamplerServer:
             self._stopping.set()
         nc = await self._connect(nats)
         if nc is None:
+            self._pool.shutdown(wait=False)
+            log.info("sampler %s: stopped before connecting", self.name)
             return
         sub = None
         try:
@@ -169,11 +173,21 @@ class SamplerServer:
         options.update(self._connect_options)
         delay = 0.5
         while True:
-            try:
-                return await nats.connect(self.servers, **options)
-            except Exception as e:
-                # Pods start in any order: wait for NATS rather than crash-loop.
-                log.warning("sampler %s: cannot connect to %s (%s); retrying in %.0fs", self.name, self.servers, e, delay)
+            nc = nats.aio.client.Client()
+            connecting = asyncio.ensure_future(nc.connect(self.servers, **options))
+            stopping = asyncio.ensure_future(self._stopping.wait())
+            await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not connecting.done():
+                # With max_reconnect_attempts=-1 nats-py retries the first connection forever too (pods
+                # start in any order, so that is wanted), and only cancelling it lets SIGTERM end us.
+                connecting.cancel()
+                await asyncio.gather(connecting, return_exceptions=True)
+                await _quietly(nc.close())
+                return None
+            if connecting.exception() is None:
+                return nc
+            log.warning("sampler %s: cannot connect to %s (%s); retrying in %.0fs", self.name, self.servers, connecting.exception(), delay)
             if await self._sleep(delay):
                 return None
             delay = min(delay * 2, 10.0)
@@ -306,9 +320,9 @@ def serve(
     """Serves `sampler` (a Sampler subclass, or any callable returning a new instance) as the custom
     sampler `name` until SIGTERM or SIGINT; then it finishes the request in hand and returns.
 
-    servers: NATS URL(s); default $NATS_URL, else nats://127.0.0.1:4222. Options: max_jobs (jobs whose
-    sampler instance is kept, least recently used evicted; default 100), ack_wait (seconds, for a
-    consumer it creates), fetch_timeout, connect_options (passed to nats.connect).
+    servers: NATS URL(s); default $ULTRON_NATS_URL, else $NATS_URL, else nats://127.0.0.1:4222.
+    Options: max_jobs (jobs whose sampler instance is kept, least recently used evicted; default 100),
+    ack_wait (seconds, for a consumer it creates), fetch_timeout, connect_options (to nats.connect).
     """
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
