@@ -5,6 +5,7 @@ The first `startup` trials are uniform; after that each new trial is the best co
 is uniform again so the search never stops exploring. An HPOJob uses it with
 `sampler: {name: around-the-best, settings: {startup: 5, scale: 0.15}}`.
 """
+
 from ultron.sampler import Sampler, serve
 
 

@@ -1,6 +1,7 @@
 """Test helpers for the sampler protocol: the contract read from operator/bus/subjects.ts (so the tests
 create the streams the operator creates), an in-memory observation stream, a private nats-server, and the
 operator's side of a request."""
+
 import ast
 import hashlib
 import json
@@ -45,13 +46,15 @@ def ts_streams() -> List[Dict[str, Any]]:
     for m in re.finditer(r"export const \w+_STREAM: StreamSpec = \{(.*?)\};", text, re.S):
         body = m.group(1)
         field = lambda k: re.search(rf"{k}: (.+?),\n", body).group(1)  # noqa: E731
-        out.append({
-            "name": json.loads(field("name").replace("'", '"')),
-            "subjects": json.loads(field("subjects").replace("'", '"')),
-            "retention": json.loads(field("retention").replace("'", '"')),
-            "maxAgeSeconds": _eval_seconds(field("maxAgeSeconds"), names),
-            "duplicateWindowSeconds": _eval_seconds(field("duplicateWindowSeconds"), names),
-        })
+        out.append(
+            {
+                "name": json.loads(field("name").replace("'", '"')),
+                "subjects": json.loads(field("subjects").replace("'", '"')),
+                "retention": json.loads(field("retention").replace("'", '"')),
+                "maxAgeSeconds": _eval_seconds(field("maxAgeSeconds"), names),
+                "duplicateWindowSeconds": _eval_seconds(field("duplicateWindowSeconds"), names),
+            }
+        )
     assert len(out) == 4, f"expected four streams in {SUBJECTS_TS}"
     return out
 
@@ -72,12 +75,19 @@ class MemoryStream:
         self.reads = 0
 
     def add(self, uid, data):
-        self.msgs.append((f"ultron.obs.{uid}", data if isinstance(data, bytes) else json.dumps(data).encode()))
+        self.msgs.append(
+            (f"ultron.obs.{uid}", data if isinstance(data, bytes) else json.dumps(data).encode())
+        )
         return len(self.msgs)
 
     def obs(self, uid, index, value=None, state="complete", params=None):
-        m = {"v": 1, "kind": "observation", "index": index, "params": params or {"x": 0.5, "opt": "adam"},
-             "state": state}
+        m = {
+            "v": 1,
+            "kind": "observation",
+            "index": index,
+            "params": params or {"x": 0.5, "opt": "adam"},
+            "state": state,
+        }
         if value is not None:
             m["value"] = value
         return self.add(uid, m)
@@ -118,7 +128,8 @@ class NatsServer:
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
                 [str(binary), "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", self.store],
-                stdout=subprocess.DEVNULL, stderr=out,
+                stdout=subprocess.DEVNULL,
+                stderr=out,
             )
         deadline = time.monotonic() + 15
         while b"Server is ready" not in self.log.read_bytes():
@@ -143,36 +154,64 @@ async def create_streams(js: Any) -> None:
     from nats.js import api
 
     for s in ts_streams():
-        await js.add_stream(api.StreamConfig(
-            name=s["name"],
-            subjects=s["subjects"],
-            retention=api.RetentionPolicy.WORK_QUEUE if s["retention"] == "workqueue" else api.RetentionPolicy.LIMITS,
-            max_age=s["maxAgeSeconds"] or None,
-            duplicate_window=s["duplicateWindowSeconds"],
-            storage=api.StorageType.FILE,
-        ))
+        await js.add_stream(
+            api.StreamConfig(
+                name=s["name"],
+                subjects=s["subjects"],
+                retention=(
+                    api.RetentionPolicy.WORK_QUEUE
+                    if s["retention"] == "workqueue"
+                    else api.RetentionPolicy.LIMITS
+                ),
+                max_age=s["maxAgeSeconds"] or None,
+                duplicate_window=s["duplicateWindowSeconds"],
+                storage=api.StorageType.FILE,
+            )
+        )
 
 
 # -- the operator's side -----------------------------------------------------------------------------
 
 
-async def publish_observation(js: Any, uid: str, index: int, params: Dict[str, Any], state: str = "complete",
-                              value: Optional[float] = None, msg_id: Optional[str] = None) -> int:
+async def publish_observation(
+    js: Any,
+    uid: str,
+    index: int,
+    params: Dict[str, Any],
+    state: str = "complete",
+    value: Optional[float] = None,
+    msg_id: Optional[str] = None,
+) -> int:
     m: Dict[str, Any] = {"v": 1, "kind": "observation", "index": index, "params": params, "state": state}
     if value is not None:
         m["value"] = value
-    ack = await js.publish(f"ultron.obs.{uid}", json.dumps(m).encode(),
-                           headers={"Nats-Msg-Id": msg_id or f"obs-{uid}-{index}"})
+    ack = await js.publish(
+        f"ultron.obs.{uid}", json.dumps(m).encode(), headers={"Nats-Msg-Id": msg_id or f"obs-{uid}-{index}"}
+    )
     return ack.seq
 
 
-def request(rid: str, uid: str, sampler: str, parameters: List[Dict[str, Any]], indices: List[int],
-            up_to: int, count: int, **extra: Any) -> Dict[str, Any]:
+def request(
+    rid: str,
+    uid: str,
+    sampler: str,
+    parameters: List[Dict[str, Any]],
+    indices: List[int],
+    up_to: int,
+    count: int,
+    **extra: Any,
+) -> Dict[str, Any]:
     m = {
-        "v": 1, "kind": "suggest", "id": rid,
+        "v": 1,
+        "kind": "suggest",
+        "id": rid,
         "job": {"namespace": "team-a", "name": f"job-{uid}", "uid": uid},
         "sampler": {"name": sampler, "settings": {}},
-        "parameters": parameters, "direction": "minimize", "seed": 42, "indices": indices, "pending": [],
+        "parameters": parameters,
+        "direction": "minimize",
+        "seed": 42,
+        "indices": indices,
+        "pending": [],
         "observations": {"upToSeq": up_to, "count": count},
         "sentAt": "2026-12-01T20:00:00Z",
     }
@@ -181,5 +220,8 @@ def request(rid: str, uid: str, sampler: str, parameters: List[Dict[str, Any]], 
 
 
 async def publish_request(js: Any, m: Dict[str, Any], msg_id: Optional[str] = None) -> Any:
-    return await js.publish(f"ultron.suggest.{m['sampler']['name']}", json.dumps(m).encode(),
-                            headers={"Nats-Msg-Id": msg_id or m["id"]})
+    return await js.publish(
+        f"ultron.suggest.{m['sampler']['name']}",
+        json.dumps(m).encode(),
+        headers={"Nats-Msg-Id": msg_id or m["id"]},
+    )

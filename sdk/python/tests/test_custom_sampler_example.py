@@ -1,4 +1,5 @@
 """examples/custom-sampler/sampler.py served through the SDK's request handling (in-memory stream)."""
+
 import asyncio
 import importlib.util
 import json
@@ -9,7 +10,9 @@ from natsbed import REPO, MemoryStream, request
 from ultron._engine import Handler
 from ultron.sampler import Space
 
-spec = importlib.util.spec_from_file_location("custom_sampler", REPO / "examples" / "custom-sampler" / "sampler.py")
+spec = importlib.util.spec_from_file_location(
+    "custom_sampler", REPO / "examples" / "custom-sampler" / "sampler.py"
+)
 example = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(example)
 

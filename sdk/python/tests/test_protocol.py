@@ -1,4 +1,5 @@
 """The Python side of the sampler protocol against its source of truth, operator/bus/*.ts."""
+
 import json
 import re
 
@@ -30,7 +31,9 @@ def test_stream_and_subject_names_match_subjects_ts():
 
 def test_error_codes_and_version_match_protocol_ts():
     assert tuple(ts_error_codes()) == proto.ERROR_CODES
-    assert re.search(r"PROTOCOL_VERSION = (\d+);", PROTOCOL_TS.read_text()).group(1) == str(proto.PROTOCOL_VERSION)
+    assert re.search(r"PROTOCOL_VERSION = (\d+);", PROTOCOL_TS.read_text()).group(1) == str(
+        proto.PROTOCOL_VERSION
+    )
 
 
 def good():
@@ -87,7 +90,10 @@ def test_observation_problems(obs, ok):
 def test_messages_are_compact_json_without_nan():
     a = proto.answer("r1", "mine", [{"index": 3, "params": {"x": 0.5}}])
     assert json.loads(proto.encode(a)) == {
-        "v": 1, "kind": "suggestions", "requestId": "r1", "sampler": "mine",
+        "v": 1,
+        "kind": "suggestions",
+        "requestId": "r1",
+        "sampler": "mine",
         "configs": [{"index": 3, "params": {"x": 0.5}}],
     }
     e = proto.error("r1", "mine", "Internal", "boom")

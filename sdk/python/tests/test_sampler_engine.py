@@ -1,4 +1,5 @@
 """The request handling of ultron.sampler without NATS: an in-memory observation stream."""
+
 import asyncio
 import json
 import logging
@@ -53,7 +54,11 @@ def test_answers_with_one_valid_config_per_index_after_the_observations():
     h = Handler("mine", Recorder, s.read)
     r = handle(h, req("r1", last, 3, pending=[{"index": 4, "params": {"x": 0.1, "opt": "adam"}}]))
     assert r.subject == "ultron.suggestions.u1" and r.msg_id == "answer-r1"
-    assert r.message["kind"] == "suggestions" and r.message["sampler"] == "mine" and r.message["requestId"] == "r1"
+    assert (
+        r.message["kind"] == "suggestions"
+        and r.message["sampler"] == "mine"
+        and r.message["requestId"] == "r1"
+    )
     assert [c["index"] for c in r.message["configs"]] == [5, 6]
     (sampler,) = Recorder.created
     # One update with the three trials; only a complete one has a score.
@@ -61,7 +66,11 @@ def test_answers_with_one_valid_config_per_index_after_the_observations():
     ctx = sampler.context
     assert (ctx.seed, ctx.direction, ctx.indices, ctx.observations) == (42, "minimize", [5, 6], 3)
     assert ctx.pending == [{"index": 4, "params": {"x": 0.1, "opt": "adam"}}]
-    assert sampler.direction == "minimize" and sampler.job["uid"] == "u1" and sampler.space.names == ["x", "opt", "m"]
+    assert (
+        sampler.direction == "minimize"
+        and sampler.job["uid"] == "u1"
+        and sampler.space.names == ["x", "opt", "m"]
+    )
 
 
 def test_the_answer_is_the_same_whoever_serves_it():
@@ -129,7 +138,9 @@ def test_a_request_older_than_what_the_instance_read_sees_only_its_own_observati
     assert r.message["kind"] == "suggestions"
     cached, past = Recorder.created
     assert past.updates == [([{"x": 0.5, "opt": "adam"}], [0.3])] and past.context.observations == 1
-    assert r.message["configs"] == handle(Handler("mine", Recorder, s.read), req("old", 1, 1)).message["configs"]
+    assert (
+        r.message["configs"] == handle(Handler("mine", Recorder, s.read), req("old", 1, 1)).message["configs"]
+    )
     handle(h, req("newer", 2, 2))
     assert len(Recorder.created) == 3 and cached.context.request_id == "newer"  # the cached one serves it
 
@@ -178,7 +189,10 @@ class Returns(Sampler):
     [
         ([{"x": 2.0, "opt": "adam"}], "index 5: x: 2.0 is outside [0, 1]"),
         ([{"x": 0.5, "opt": "rmsprop"}], "index 5: opt: 'rmsprop' is not one of ['adam', 'sgd']"),
-        ([{"x": 0.5, "opt": "adam", "m": 3}], "index 5: m: must be absent because its 'when' condition is not met"),
+        (
+            [{"x": 0.5, "opt": "adam", "m": 3}],
+            "index 5: m: must be absent because its 'when' condition is not met",
+        ),
         ([{"x": 0.5, "opt": "sgd", "m": 2.5}], "index 5: m: must be an integer"),
         ([{"x": 0.5, "opt": "sgd"}], "index 5: m: missing"),
         ([{"x": 0.5, "opt": "adam"}] * 2, "returned 2 configurations for 1 indices"),
@@ -204,8 +218,10 @@ def test_a_generator_of_configs_is_accepted():
             return ({"x": 0.25, "opt": "adam"} for _ in range(n))
 
     r = handle(Handler("mine", Gen, Stream().read), req("r1", 0, 0))
-    assert r.message["configs"] == [{"index": 5, "params": {"x": 0.25, "opt": "adam"}},
-                                    {"index": 6, "params": {"x": 0.25, "opt": "adam"}}]
+    assert r.message["configs"] == [
+        {"index": 5, "params": {"x": 0.25, "opt": "adam"}},
+        {"index": 6, "params": {"x": 0.25, "opt": "adam"}},
+    ]
 
 
 def test_exceptions_become_error_answers(caplog):
@@ -220,10 +236,16 @@ def test_exceptions_become_error_answers(caplog):
     s = Stream()
     last = s.obs("u1", 0, 0.3)
     r = handle(Handler("mine", Boom, s.read), req("r1", last, 1))
-    assert (r.message["code"], r.message["message"]) == ("Internal", "update() failed: RuntimeError: no model")
+    assert (r.message["code"], r.message["message"]) == (
+        "Internal",
+        "update() failed: RuntimeError: no model",
+    )
     assert "Traceback" in caplog.text
     r = handle(Handler("mine", Done, s.read), req("r2", last, 1))
-    assert (r.message["code"], r.message["message"]) == ("SpaceExhausted", "all 12 grid points were suggested")
+    assert (r.message["code"], r.message["message"]) == (
+        "SpaceExhausted",
+        "all 12 grid points were suggested",
+    )
     r = handle(Handler("mine", Sampler, s.read), req("r3", last, 1))  # sample() not defined
     assert r.message["code"] == "Internal" and "NotImplementedError" in r.message["message"]
 
@@ -239,7 +261,10 @@ def test_a_failing_observation_read_is_internal():
         raise ConnectionError("gone")
 
     r = handle(Handler("mine", Recorder, read), req("r1", 1, 1))
-    assert r.message["code"] == "Internal" and "reading ultron.obs.u1 failed: ConnectionError: gone" in r.message["message"]
+    assert (
+        r.message["code"] == "Internal"
+        and "reading ultron.obs.u1 failed: ConnectionError: gone" in r.message["message"]
+    )
 
 
 def test_invalid_requests():
@@ -248,7 +273,9 @@ def test_invalid_requests():
     assert (r.message["code"], r.subject) == ("InvalidRequest", "ultron.suggestions.u1")
     assert r.message["message"] == "v: must be 1, got 2"
     r = handle(h, req("r2", 0, 0, parameters=[{"name": "x", "type": "float", "min": 1, "max": 0}]))
-    assert r.message["code"] == "InvalidRequest" and "x: needs finite numbers min < max" in r.message["message"]
+    assert (
+        r.message["code"] == "InvalidRequest" and "x: needs finite numbers min < max" in r.message["message"]
+    )
     # Nowhere to answer: dropped (the server terms the message).
     assert handle(h, b"{not json") is None
     assert handle(h, {**req("r3", 0, 0), "id": 7}) is None

@@ -1,5 +1,6 @@
 """ultron.sampler against a real JetStream server (the test bed's pinned nats-server), with the four streams
 as operator/bus/subjects.ts specifies them and messages published as the operator publishes them."""
+
 import asyncio
 import json
 import os
@@ -123,7 +124,9 @@ async def answers(js, uid, want=1, timeout=10.0):
         out, seq = [], 1
         while True:
             try:
-                m = await js.get_msg("ULTRON_SUGGESTIONS", seq=seq, subject=f"ultron.suggestions.{uid}", next=True)
+                m = await js.get_msg(
+                    "ULTRON_SUGGESTIONS", seq=seq, subject=f"ultron.suggestions.{uid}", next=True
+                )
             except nats.js.errors.NotFoundError:
                 break
             out.append((m.headers or {}, json.loads(m.data)))
@@ -152,20 +155,35 @@ def test_answers_a_request_then_acks_it(nats_url, serve_in_thread):
         last = await publish_observation(js, uid, 1, {"lr": 0.5, "hidden": 4, "opt": "adam"}, state="failed")
         await publish_request(js, request(f"r1-{uid}", uid, name, PARAMS, [2, 3], last, 2))
         got = await answers(js, uid)
-        return got, await settled(js, name), await js.stream_info("ULTRON_SUGGEST", subjects_filter=f"ultron.suggest.{name}")
+        return (
+            got,
+            await settled(js, name),
+            await js.stream_info("ULTRON_SUGGEST", subjects_filter=f"ultron.suggest.{name}"),
+        )
 
     got, consumer, stream = run(nats_url, scenario)
     [(headers, answer)] = got
     assert headers["Nats-Msg-Id"] == f"answer-r1-{uid}"
-    assert (answer["v"], answer["kind"], answer["requestId"], answer["sampler"]) == (1, "suggestions", f"r1-{uid}", name)
+    assert (answer["v"], answer["kind"], answer["requestId"], answer["sampler"]) == (
+        1,
+        "suggestions",
+        f"r1-{uid}",
+        name,
+    )
     assert [c["index"] for c in answer["configs"]] == [2, 3]
     assert all(SPACE.validate(c["params"]) == [] for c in answer["configs"])
-    assert Recorder.calls[0] == ("update", uid, [{"lr": 0.01, "hidden": 8, "opt": "adam"},
-                                                 {"lr": 0.5, "hidden": 4, "opt": "adam"}], [0.4, None])
+    assert Recorder.calls[0] == (
+        "update",
+        uid,
+        [{"lr": 0.01, "hidden": 8, "opt": "adam"}, {"lr": 0.5, "hidden": 4, "opt": "adam"}],
+        [0.4, None],
+    )
     assert Recorder.calls[1] == ("sample", uid, f"r1-{uid}", 2)
     # The shared durable consumer as the protocol names it; the request was acked, so the work queue is empty.
     assert consumer.config.filter_subjects == [f"ultron.suggest.{name}"]
-    assert consumer.config.ack_policy == "explicit" and consumer.config.durable_name == f"ultron-sampler-{name}"
+    assert (
+        consumer.config.ack_policy == "explicit" and consumer.config.durable_name == f"ultron-sampler-{name}"
+    )
     assert (stream.state.subjects or {}).get(f"ultron.suggest.{name}", 0) == 0
 
 
@@ -199,12 +217,18 @@ def test_observations_incomplete_then_answered(nats_url, serve_in_thread):
         # The operator counted two finished trials but only one reached the stream.
         await publish_request(js, request(f"r1-{uid}", uid, name, PARAMS, [2], seq, 2))
         (first,) = await answers(js, uid)
-        last = await publish_observation(js, uid, 1, {"lr": 0.1, "hidden": 16, "opt": "sgd", "momentum": 0.5}, value=0.2)
+        last = await publish_observation(
+            js, uid, 1, {"lr": 0.1, "hidden": 16, "opt": "sgd", "momentum": 0.5}, value=0.2
+        )
         await publish_request(js, request(f"r2-{uid}", uid, name, PARAMS, [2], last, 2))
         return first, (await answers(js, uid, want=2))[1]
 
     (_, first), (_, second) = run(nats_url, scenario)
-    assert (first["kind"], first["code"], first["requestId"]) == ("error", "ObservationsIncomplete", f"r1-{uid}")
+    assert (first["kind"], first["code"], first["requestId"]) == (
+        "error",
+        "ObservationsIncomplete",
+        f"r1-{uid}",
+    )
     assert "found 1 of 2 observations" in first["message"]
     assert second["kind"] == "suggestions" and second["configs"][0]["index"] == 2
     # The cached instance got each trial once: the first, then only the re-published one.
@@ -231,7 +255,10 @@ def test_a_bad_user_sampler_gets_an_error_answer(nats_url, serve_in_thread, capl
     (h1, bad), (_, invalid) = run(nats_url, scenario)
     assert h1["Nats-Msg-Id"] == f"answer-r1-{uid}"
     assert (bad["kind"], bad["code"]) == ("error", "Internal")
-    assert bad["message"] == "sample() returned invalid configurations: index 0: lr: 2.0 is outside [0.0001, 1.0]"
+    assert (
+        bad["message"]
+        == "sample() returned invalid configurations: index 0: lr: 2.0 is outside [0.0001, 1.0]"
+    )
     assert "lr: 2.0 is outside" in caplog.text  # logged where the sampler runs, too
     assert (invalid["code"], invalid["message"]) == ("InvalidRequest", "v: must be 1, got 2")
 
@@ -367,7 +394,11 @@ def test_serve_answers_and_drains_on_sigterm(nats_url, tmp_path):
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(15) == 0
         text = log.read_text()
-        assert "answered [0, 1, 2]" in text and f"sampler {name}: stopped" in text and text.rstrip().endswith("returned")
+        assert (
+            "answered [0, 1, 2]" in text
+            and f"sampler {name}: stopped" in text
+            and text.rstrip().endswith("returned")
+        )
     finally:
         if proc.poll() is None:
             proc.kill()

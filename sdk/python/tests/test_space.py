@@ -32,7 +32,7 @@ def test_log_float_is_log_uniform():
     lrs = [c["lr"] for c in draws(Space(PARAMS[:1]))]
     assert min(lrs) >= 1e-5 and max(lrs) <= 1e-1
     # Uniform on the log scale: the median is near the geometric mean 1e-3, a quarter falls below 1e-4.
-    assert 10 ** -3.3 < statistics.median(lrs) < 10 ** -2.7
+    assert 10**-3.3 < statistics.median(lrs) < 10**-2.7
     assert 0.2 < sum(x < 1e-4 for x in lrs) / len(lrs) < 0.3
 
 
@@ -50,8 +50,12 @@ def test_int_and_step_grids_give_every_value_an_equal_share():
 
 
 def test_int_log_with_step_and_a_max_off_the_grid():
-    space = Space([{"name": "h", "type": "int", "min": 2, "max": 64, "log": True},
-                   {"name": "k", "type": "int", "min": 0, "max": 10, "step": 4}])
+    space = Space(
+        [
+            {"name": "h", "type": "int", "min": 2, "max": 64, "log": True},
+            {"name": "k", "type": "int", "min": 0, "max": 10, "step": 4},
+        ]
+    )
     cs = draws(space, 2000)
     assert {c["k"] for c in cs} == {0, 4, 8}
     hs = [c["h"] for c in cs]
@@ -79,15 +83,19 @@ def test_validate_names_each_problem():
     assert "dropout: 0.25 is not on the grid" in text
     assert "momentum: must be absent" in text
     assert len(problems) == 5
-    assert space.validate({"lr": 1e-3, "layers": 1, "dropout": 0.1, "optimizer": "sgd", "nesterov": True}) == [
-        "momentum: missing"
-    ]
+    assert space.validate(
+        {"lr": 1e-3, "layers": 1, "dropout": 0.1, "optimizer": "sgd", "nesterov": True}
+    ) == ["momentum: missing"]
     assert space.validate([1, 2]) == ["must be a mapping of parameter names to values, got list"]
 
 
 def test_values_compare_by_json_type():
-    space = Space([{"name": "b", "type": "categorical", "values": [16, 32, True, "1"]},
-                   {"name": "n", "type": "int", "min": 0, "max": 3}])
+    space = Space(
+        [
+            {"name": "b", "type": "categorical", "values": [16, 32, True, "1"]},
+            {"name": "n", "type": "int", "min": 0, "max": 3},
+        ]
+    )
     assert space.validate({"b": 16, "n": 1}) == []
     assert space.validate({"b": 16.0, "n": 1.0}) == []  # one number type in JSON
     assert space.check({"b": 16.0, "n": 1.0}) == {"b": 16, "n": 1}
@@ -150,7 +158,10 @@ def test_perturb_rejects_a_config_outside_the_space():
         ({"name": "x", "type": "bool"}, "type must be one of"),
         ({"name": "x", "type": "categorical", "values": []}, "non-empty list"),
         ({"name": "x", "type": "categorical", "values": [[1]]}, "strings, numbers or booleans"),
-        ({"name": "x", "type": "int", "min": 0, "max": 2, "when": {"later": ["a"]}}, "not an earlier categorical"),
+        (
+            {"name": "x", "type": "int", "min": 0, "max": 2, "when": {"later": ["a"]}},
+            "not an earlier categorical",
+        ),
         ({"name": "", "type": "int", "min": 0, "max": 2}, "non-empty string"),
     ],
 )

@@ -4,6 +4,7 @@ per-job state (a bounded LRU), the replay of a job's observations, and the check
 The transport (sampler.py) passes in how to read the observation stream and how to run user code, so
 this module is tested with an in-memory stream as well as against a real server. Standard library only.
 """
+
 import hashlib
 import json
 import logging
@@ -114,7 +115,8 @@ class _Job:
 
 
 ObservationReader = Callable[[str, int], Awaitable[Optional[Tuple[int, bytes]]]]
-"""(job uid, from_seq) → (seq, data) of the first message on ultron.obs.<uid> at or after from_seq, or None."""
+"""(job uid, from_seq) → (seq, data) of the first message on ultron.obs.<uid> at or after from_seq,
+or None when there is none."""
 Runner = Callable[[Callable[[], Any]], Awaitable[Any]]
 """Runs user code; the server runs it on a worker thread so the connection stays served meanwhile."""
 
@@ -177,7 +179,9 @@ class Handler:
             except ValueError as e:
                 problems.append(f"parameters: {e}")
         if not problems and m["sampler"]["name"] != self.name:
-            problems.append(f"sent to {proto.suggest_subject(self.name)} but names sampler {m['sampler']['name']!r}")
+            problems.append(
+                f"sent to {proto.suggest_subject(self.name)} but names sampler {m['sampler']['name']!r}"
+            )
         if problems:
             text = "; ".join(problems)
             if rid is None or not proto.is_subject_token(uid):
@@ -195,12 +199,21 @@ class Handler:
             return self._error(rid, uid, f.code, f.message)
         log.info(
             "sampler %s: %s: answered %s in %.0f ms",
-            self.name, where, [c["index"] for c in configs], (time.monotonic() - started) * 1000,
+            self.name,
+            where,
+            [c["index"] for c in configs],
+            (time.monotonic() - started) * 1000,
         )
-        return Reply(proto.suggestions_subject(uid), proto.answer_msg_id(rid), proto.answer(rid, self.name, configs))
+        return Reply(
+            proto.suggestions_subject(uid), proto.answer_msg_id(rid), proto.answer(rid, self.name, configs)
+        )
 
     def _error(self, rid: str, uid: str, code: str, message: str) -> Reply:
-        return Reply(proto.suggestions_subject(uid), proto.answer_msg_id(rid), proto.error(rid, self.name, code, message))
+        return Reply(
+            proto.suggestions_subject(uid),
+            proto.answer_msg_id(rid),
+            proto.error(rid, self.name, code, message),
+        )
 
     async def _serve(self, m: Dict[str, Any], space: Space, where: str) -> List[Dict[str, Any]]:
         uid = m["job"]["uid"]
@@ -215,7 +228,8 @@ class Handler:
             await self._replay(job, uid, up_to, where)
         found = len(job.seen)
         if found < count:
-            message = f"found {found} of {count} observations on {proto.observations_subject(uid)} up to seq {up_to}"
+            subject = proto.observations_subject(uid)
+            message = f"found {found} of {count} observations on {subject} up to seq {up_to}"
             log.warning("sampler %s: %s: %s", self.name, where, message)
             raise _Failure("ObservationsIncomplete", message)
 
@@ -230,7 +244,9 @@ class Handler:
             settings=m["sampler"]["settings"],
             observations=found,
         )
-        out = await self._user(uid, where, "sample()", lambda: job.sampler.sample(len(indices), space, context))
+        out = await self._user(
+            uid, where, "sample()", lambda: job.sampler.sample(len(indices), space, context)
+        )
         configs, problems = _check_configs(out, indices, space)
         if problems:
             message = f"sample() returned invalid configurations: {'; '.join(problems)}"
@@ -242,7 +258,9 @@ class Handler:
     def _job(self, m: Dict[str, Any], space: Space, where: str) -> _Job:
         uid = m["job"]["uid"]
         # A changed spec (space, settings, direction, seed) gets a fresh instance fed from the start.
-        fingerprint = json.dumps([m["parameters"], m["sampler"]["settings"], m["direction"], m["seed"]], sort_keys=True)
+        fingerprint = json.dumps(
+            [m["parameters"], m["sampler"]["settings"], m["direction"], m["seed"]], sort_keys=True
+        )
         job = self._jobs.get(uid)
         if job is not None and job.fingerprint == fingerprint:
             self._jobs.move_to_end(uid)
@@ -251,14 +269,18 @@ class Handler:
         self._jobs[uid] = job
         while len(self._jobs) > self._max_jobs:
             evicted, _ = self._jobs.popitem(last=False)
-            log.info("sampler %s: evicted job %s (a later request replays its observations)", self.name, evicted)
+            log.info(
+                "sampler %s: evicted job %s (a later request replays its observations)", self.name, evicted
+            )
         return job
 
     def _new_sampler(self, m: Dict[str, Any], space: Space, where: str) -> Sampler:
         try:
             sampler = self._factory()
         except Exception as e:
-            log.error("sampler %s: %s: creating the sampler failed:\n%s", self.name, where, traceback.format_exc())
+            log.error(
+                "sampler %s: %s: creating the sampler failed:\n%s", self.name, where, traceback.format_exc()
+            )
             raise _Failure("Internal", f"creating the sampler failed: {type(e).__name__}: {e}")
         sampler.space = space
         sampler.direction = m["direction"]
@@ -275,7 +297,9 @@ class Handler:
                 got = await self._read(uid, seq + 1)
             except Exception as e:
                 log.warning("sampler %s: %s: reading observations failed: %s", self.name, where, e)
-                raise _Failure("Internal", f"reading {proto.observations_subject(uid)} failed: {type(e).__name__}: {e}")
+                raise _Failure(
+                    "Internal", f"reading {proto.observations_subject(uid)} failed: {type(e).__name__}: {e}"
+                )
             if got is None or got[0] > up_to:
                 break  # the request was made before anything later
             seq, data = got
@@ -283,7 +307,13 @@ class Handler:
             problems = [problem] if o is None else proto.observation_problems(o)
             if problems:
                 # Not counted: if the operator counted it, the check below reports the gap.
-                log.warning("sampler %s: %s: skipped observation seq %d: %s", self.name, where, seq, "; ".join(problems))
+                log.warning(
+                    "sampler %s: %s: skipped observation seq %d: %s",
+                    self.name,
+                    where,
+                    seq,
+                    "; ".join(problems),
+                )
             elif int(o["index"]) not in job.seen:
                 job.seen[int(o["index"])] = seq
                 configs.append(o["params"])

@@ -5,6 +5,7 @@ Messages are JSON objects with `v: 1` and a `kind`. The checks here mirror proto
 functions: they never raise and return what is wrong, so a malformed message is logged and answered,
 never a crash. Standard library only.
 """
+
 import json
 import math
 import re
@@ -114,7 +115,11 @@ def request_problems(m: Dict[str, Any]) -> List[str]:
     elif not is_subject_token(job["uid"]):
         p.append("job.uid: must not be empty or hold '.', '*', '>' or spaces")
     sampler = m.get("sampler")
-    if not (isinstance(sampler, dict) and isinstance(sampler.get("name"), str) and isinstance(sampler.get("settings"), dict)):
+    if not (
+        isinstance(sampler, dict)
+        and isinstance(sampler.get("name"), str)
+        and isinstance(sampler.get("settings"), dict)
+    ):
         p.append("sampler: must have name and settings")
     params = m.get("parameters")
     if not (isinstance(params, list) and all(isinstance(x, dict) for x in params)):
@@ -152,7 +157,9 @@ def observation_problems(m: Dict[str, Any]) -> List[str]:
     inter = m.get("intermediate")
     if "intermediate" in m and not (
         isinstance(inter, list)
-        and all(isinstance(r, dict) and _is_index(r.get("step")) and _is_finite(r.get("value")) for r in inter)
+        and all(
+            isinstance(r, dict) and _is_index(r.get("step")) and _is_finite(r.get("value")) for r in inter
+        )
     ):
         p.append("intermediate: must be a list of {step, value}")
     return p
@@ -162,12 +169,25 @@ def observation_problems(m: Dict[str, Any]) -> List[str]:
 
 
 def answer(request_id: str, sampler: str, configs: List[Dict[str, Any]]) -> Dict[str, Any]:
-    return {"v": PROTOCOL_VERSION, "kind": "suggestions", "requestId": request_id, "sampler": sampler, "configs": configs}
+    return {
+        "v": PROTOCOL_VERSION,
+        "kind": "suggestions",
+        "requestId": request_id,
+        "sampler": sampler,
+        "configs": configs,
+    }
 
 
 def error(request_id: str, sampler: str, code: str, message: str) -> Dict[str, Any]:
     assert code in ERROR_CODES, code
-    return {"v": PROTOCOL_VERSION, "kind": "error", "requestId": request_id, "sampler": sampler, "code": code, "message": message}
+    return {
+        "v": PROTOCOL_VERSION,
+        "kind": "error",
+        "requestId": request_id,
+        "sampler": sampler,
+        "code": code,
+        "message": message,
+    }
 
 
 def encode(message: Dict[str, Any]) -> bytes:

@@ -6,6 +6,7 @@ their grid with every grid value owning an equal cell, categorical values compar
 `true` and `"1"` are three different values, as in JavaScript), and a parameter whose `when` condition
 does not hold is absent. Standard library only.
 """
+
 import math
 import numbers
 import random
@@ -77,7 +78,9 @@ class Space:
                 out.append(f"{name}: values must be strings, numbers or booleans")
         else:
             lo, hi, step = p.get("min"), p.get("max"), p.get("step")
-            if not (_is_number(lo) and _is_number(hi) and math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            if not (
+                _is_number(lo) and _is_number(hi) and math.isfinite(lo) and math.isfinite(hi) and lo < hi
+            ):
                 out.append(f"{name}: needs finite numbers min < max")
             elif p.get("log") and lo <= 0:
                 out.append(f"{name}: log needs min > 0")
@@ -167,7 +170,9 @@ class Space:
                 out[p["name"]] = _decode(p, rng.random())
         return out
 
-    def perturb(self, config: Mapping[str, Any], rng: Optional[random.Random] = None, scale: float = 0.1) -> Config:
+    def perturb(
+        self, config: Mapping[str, Any], rng: Optional[random.Random] = None, scale: float = 0.1
+    ) -> Config:
         """A neighbour of `config`: each numeric value moves by a normal step of `scale` (a fraction of
         its range, on its log scale for `log`), each categorical is redrawn with probability `scale`, and
         a parameter that becomes active is drawn uniformly."""

@@ -13,6 +13,7 @@ consumer `ultron-sampler-<name>` on ULTRON_SUGGEST, so any replica serves any re
 one sampler instance (a bounded LRU) fed by replaying `ultron.obs.<job uid>`. Needs nats-py:
 `pip install "ultron-sdk[sampler]"`; the rest of the SDK stays standard-library only.
 """
+
 import asyncio
 import concurrent.futures
 import logging
@@ -51,7 +52,9 @@ def _nats() -> Any:
         import nats.js.api  # noqa: F401
         import nats.js.errors  # noqa: F401
     except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError('ultron.sampler needs nats-py: pip install "ultron-sdk[sampler]" (or nats-py)') from e
+        raise ImportError(
+            'ultron.sampler needs nats-py: pip install "ultron-sdk[sampler]" (or nats-py)'
+        ) from e
     return nats
 
 
@@ -72,13 +75,20 @@ class SamplerServer:
     ):
         self.name = name
         # ULTRON_NATS_URL is the name the operator's own config uses (manifests/base/config.yaml).
-        self.servers = servers or os.environ.get("ULTRON_NATS_URL") or os.environ.get("NATS_URL") or "nats://127.0.0.1:4222"
+        self.servers = (
+            servers
+            or os.environ.get("ULTRON_NATS_URL")
+            or os.environ.get("NATS_URL")
+            or "nats://127.0.0.1:4222"
+        )
         self.ack_wait = ack_wait
         self.fetch_timeout = fetch_timeout
         self._connect_options = connect_options or {}
         # The Handler checks the name; user code runs on one worker thread, so a slow sample() neither
         # blocks the connection (PINGs, in-progress acks) nor runs concurrently with itself.
-        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"sampler-{name}")
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix=f"sampler-{name}"
+        )
         self.handler = Handler(name, sampler, self._read_observation, max_jobs=max_jobs, run=self._run_user)
         self.ready = threading.Event()
         """Set once the consumer is bound and requests are being pulled."""
@@ -118,8 +128,10 @@ class SamplerServer:
                     self.ready.set()
                     log.info(
                         "sampler %s: serving %s (consumer %s on %s)",
-                        self.name, protocol.suggest_subject(self.name),
-                        protocol.sampler_consumer_name(self.name), protocol.SUGGEST_STREAM,
+                        self.name,
+                        protocol.suggest_subject(self.name),
+                        protocol.sampler_consumer_name(self.name),
+                        protocol.SUGGEST_STREAM,
                     )
                 try:
                     msgs = await sub.fetch(1, timeout=self.fetch_timeout)
@@ -135,7 +147,9 @@ class SamplerServer:
                     try:
                         await self._process(msg)
                     except Exception:
-                        log.exception("sampler %s: handling a request failed; it will be delivered again", self.name)
+                        log.exception(
+                            "sampler %s: handling a request failed; it will be delivered again", self.name
+                        )
                         await _quietly(msg.nak(delay=1.0))
         finally:
             self.ready.clear()
@@ -187,7 +201,13 @@ class SamplerServer:
                 return None
             if connecting.exception() is None:
                 return nc
-            log.warning("sampler %s: cannot connect to %s (%s); retrying in %.0fs", self.name, self.servers, connecting.exception(), delay)
+            log.warning(
+                "sampler %s: cannot connect to %s (%s); retrying in %.0fs",
+                self.name,
+                self.servers,
+                connecting.exception(),
+                delay,
+            )
             if await self._sleep(delay):
                 return None
             delay = min(delay * 2, 10.0)
@@ -204,7 +224,9 @@ class SamplerServer:
                     info = await self._js.consumer_info(protocol.SUGGEST_STREAM, durable)
                     filters = info.config.filter_subjects or [info.config.filter_subject]
                     if filters != [subject]:
-                        log.warning("sampler %s: consumer %s filters %s, not %s", self.name, durable, filters, subject)
+                        log.warning(
+                            "sampler %s: consumer %s filters %s, not %s", self.name, durable, filters, subject
+                        )
                     # Someone else created it: keep its redelivery delay in mind for the in-progress acks.
                     self._ack_wait = info.config.ack_wait or self.ack_wait
                 except errors.NotFoundError as e:
@@ -226,7 +248,9 @@ class SamplerServer:
             except errors.NotFoundError as e:
                 log.warning(
                     "sampler %s: stream %s is not there yet (the operator creates it): %s",
-                    self.name, protocol.SUGGEST_STREAM, e,
+                    self.name,
+                    protocol.SUGGEST_STREAM,
+                    e,
                 )
             except (nats.errors.Error, OSError) as e:
                 log.warning("sampler %s: binding consumer %s failed (%s); retrying", self.name, durable, e)
@@ -246,7 +270,10 @@ class SamplerServer:
         errors = _nats().js.errors
         try:
             m = await self._js.get_msg(
-                protocol.OBSERVATIONS_STREAM, seq=from_seq, subject=protocol.observations_subject(uid), next=True
+                protocol.OBSERVATIONS_STREAM,
+                seq=from_seq,
+                subject=protocol.observations_subject(uid),
+                next=True,
             )
         except errors.NotFoundError as e:
             if e.err_code == _STREAM_NOT_FOUND:
@@ -271,7 +298,11 @@ class SamplerServer:
         try:
             await msg.ack_sync(timeout=5.0)
         except Exception as e:
-            log.warning("sampler %s: ack of request failed (%s); a redelivery is answered again and deduplicated", self.name, e)
+            log.warning(
+                "sampler %s: ack of request failed (%s); a redelivery is answered again and deduplicated",
+                self.name,
+                e,
+            )
 
     async def _publish(self, reply: Reply) -> bool:
         try:
