@@ -6,7 +6,8 @@
  * docs/benchmarks.md.
  */
 import { execSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeSection } from '../lib/doc-section.js';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { getSamplerFactory } from '../../operator/core/samplers/index.js';
@@ -143,4 +144,4 @@ lines.push(
 );
 const text = lines.join('\n') + '\n';
 process.stdout.write(text);
-if (values.out) writeFileSync(values.out, text);
+if (values.out) writeSection(values.out, 'samplers', text);

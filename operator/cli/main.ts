@@ -10,6 +10,7 @@ commands:
   run FILE          run an HPOJob on this machine, trials as local processes (ultron run --help)
   validate FILE...  check HPOJob and Trial manifests; prints every error with its field path
   agent             the pod agent of a trial pod (run by the operator's sidecar)
+  operator          the Kubernetes operator (ultron operator --help)
   samplerd          the sampler service: built-in samplers over NATS (ultron samplerd --help)
 
 flags:
@@ -41,6 +42,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       case 'run': {
         const { runCommand } = await import('./run.js');
         return await runCommand(rest, io);
+      }
+      case 'operator': {
+        const { operatorCommand } = await import('./operator.js');
+        return await operatorCommand(rest, io);
       }
       case 'samplerd': {
         const { samplerdCommand } = await import('./samplerd.js');

@@ -4,7 +4,14 @@
  * fails with a conflict when the object changed meanwhile, and the reconcile runs again on fresh data.
  */
 import * as k8s from '@kubernetes/client-node';
-import { API_GROUP, API_VERSION, type HPOJobStatus, type Trial, type TrialStatus } from '../api/index.js';
+import {
+  API_GROUP,
+  API_VERSION,
+  type HPOJob,
+  type HPOJobStatus,
+  type Trial,
+  type TrialStatus,
+} from '../api/index.js';
 
 export const HPOJOBS = 'hpojobs';
 export const TRIALS = 'trials';
@@ -86,13 +93,8 @@ export class KubeApi {
     )) as T;
   }
 
-  patchHPOJobStatus(
-    ns: string,
-    name: string,
-    rv: string | undefined,
-    status: HPOJobStatus,
-  ): Promise<unknown> {
-    return this.patchStatus(HPOJOBS, ns, name, rv, status);
+  patchHPOJobStatus(ns: string, name: string, rv: string | undefined, status: HPOJobStatus): Promise<HPOJob> {
+    return this.patchStatus<HPOJob>(HPOJOBS, ns, name, rv, status);
   }
 
   patchTrialStatus(ns: string, name: string, rv: string | undefined, status: TrialStatus): Promise<Trial> {

@@ -6,6 +6,7 @@
  */
 import { hostname } from 'node:os';
 import * as k8s from '@kubernetes/client-node';
+import { Histogram } from 'prom-client';
 import { LEADER_LEASE, trialName, type HPOJob, type ResolvedHPOJobSpec, type Trial } from '../api/index.js';
 import {
   ALL_METRICS,
@@ -150,8 +151,9 @@ export async function startOperator(
     log,
     suggestionTimeoutMs: config.suggestionTimeoutMs,
     publishRequest: async (r) => {
+      const at = clock.now();
       await bus.publish(suggestSubject(r.sampler.name), r, r.id);
-      sentAt.set(r.id, clock.now());
+      sentAt.set(r.id, { at, sampler: r.sampler.name, observations: r.observations.count });
     },
     workerJobFor: (job, spec) =>
       workerJob(
@@ -174,6 +176,17 @@ export async function startOperator(
       await purgeSubject(feedConn, METRICS_STREAM.name, `ultron.metrics.${uid}.>`);
     },
     requeueAfter: (k, ms) => jobQ.addAfter(k, ms),
+    onCommitted: (id, n, job) => {
+      const sent = sentAt.get(id);
+      if (!sent) return; // published by an earlier leader
+      sentAt.delete(id);
+      const ms = clock.now() - sent.at;
+      roundTrip.observe({ sampler: sent.sampler }, ms / 1000);
+      log.info(
+        { namespace: job.metadata.namespace, hpojob: job.metadata.name, requestId: id, trials: n, observations: sent.observations, roundTripMs: ms },
+        'suggestions committed',
+      );
+    },
   });
   const trials = new TrialReconciler({
     cache,
@@ -186,7 +199,15 @@ export async function startOperator(
       (await bus.publish(observationsSubject(uid), msg, msgIds.observation(uid, msg.index))).seq,
     requeueAfter: (k, ms) => trialQ.addAfter(k, ms),
   });
-  const sentAt = new Map<string, number>();
+  /** Requests this leader published and has not seen committed: for the latency figures only. */
+  const sentAt = new Map<string, { at: number; sampler: string; observations: number }>();
+  const roundTrip = new Histogram({
+    name: 'ultron_suggestion_roundtrip_seconds',
+    help: 'Time from a suggestion request being published to its Trials existing, by sampler.',
+    labelNames: ['sampler'],
+    buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [metrics.registry],
+  });
 
   const elector = new LeaderElector({
     client: coordinationLeaseClient(kc),
@@ -239,11 +260,8 @@ export async function startOperator(
             log.warn({ hpojob: key, problem: reply.error }, 'unreadable sampler answer dropped');
             return;
           }
-          const t = sentAt.get(reply.value.requestId);
-          if (t !== undefined) {
-            metrics.observeSuggestionLatency(reply.value.sampler, (clock.now() - t) / 1000);
-            sentAt.delete(reply.value.requestId);
-          }
+          const sent = sentAt.get(reply.value.requestId);
+          if (sent) metrics.observeSuggestionLatency(reply.value.sampler, (clock.now() - sent.at) / 1000);
           const parked = inbox.park(uid, reply.value);
           jobQ.add(key);
           await parked;

@@ -31,6 +31,8 @@ export interface SettleInput {
   now: string;
   event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
   log: Logger;
+  /** The Trials of request `id` exist (for the round-trip figures). */
+  onCommitted?: (id: string, trials: number) => void;
 }
 
 export interface SettleResult {
@@ -91,6 +93,7 @@ export async function settleAnswers(input: SettleInput): Promise<SettleResult> {
           .map((c) => kube.createTrial(newTrial(job, spec, c.index, c.params))),
       );
       for (const c of reply.configs) indices.add(c.index);
+      input.onCommitted?.(record.id, reply.configs.length);
       health = { healthy: true, reason: R.SamplerAnswering, message: `sampler '${sampler}' is answering` };
       p.done();
     } catch (e) {

@@ -21,6 +21,7 @@ import { getSamplerFactory } from '../../core/samplers/index.js';
 import { builtinValidationHooks } from '../../core/settings-validation.js';
 import { Space } from '../../core/space/index.js';
 import type { ClusterCache } from '../cache.js';
+import { OwnWrites } from '../own-writes.js';
 import { apiErrorCode, apiErrorMessage, type KubeApi } from '../kube.js';
 import type { MetricsStore } from '../metrics-store.js';
 import type { Clock, Logger } from '../runtime/index.js';
@@ -28,7 +29,7 @@ import { reachedStatus } from '../trial/status.js';
 import { applyStops } from './stops.js';
 import { settleAnswers } from './answers.js';
 import type { AnswerInbox } from './inbox.js';
-import { addRequest, emptyLedger, expiredRequests, settleLedger, touchRequests } from './ledger.js';
+import { addRequest, emptyLedger, expiredRequests, retryRequest, settleLedger } from './ledger.js';
 import { buildRequest } from './requests.js';
 import { finishedReason, isFinished, nextStatus, statusChanged, type SamplerHealth } from './status.js';
 import { planInput } from './snapshot.js';
@@ -52,6 +53,8 @@ export interface HPOJobReconcilerOptions {
   suggestionTimeoutMs?: number;
   /** Queue the job again after `ms` (time-based decisions: timeouts, maxDuration). */
   requeueAfter(key: string, ms: number): void;
+  /** The Trials of request `id` exist; `observations` is how many the sampler was asked to replay. */
+  onCommitted?: (id: string, trials: number, job: HPOJob) => void;
 }
 
 /** RBAC this reconciler needs (checked against manifests/ by a test). */
@@ -93,6 +96,8 @@ export const seedOf = (job: HPOJob): number => hashKeys([job.metadata.uid ?? job
 
 export class HPOJobReconciler {
   private readonly timeoutMs: number;
+  /** The statuses this reconciler wrote, until the cache shows them. */
+  private readonly written = new OwnWrites<HPOJob>();
   /** Pod template dry runs already passed, by `uid/generation` (one API call per spec change). */
   private readonly dryRunOk = new Set<string>();
 
@@ -104,8 +109,11 @@ export class HPOJobReconciler {
     const { cache, kube } = this.o;
     // 1. The job, from the cache.
     const cached = cache.hpojob(key);
-    if (!cached) return;
-    let job: HPOJob = cached;
+    if (!cached) {
+      this.written.forget(key);
+      return;
+    }
+    let job: HPOJob = this.written.fresher(key, cached);
     const uid = job.metadata.uid ?? '';
     const ns = job.metadata.namespace ?? 'default';
     const log = this.o.log.child({ namespace: ns, hpojob: job.metadata.name });
@@ -174,6 +182,7 @@ export class HPOJobReconciler {
       now: nowIso,
       event: (type, reason, message) => this.event(job, type, reason, message),
       log,
+      onCommitted: (id, n) => this.o.onCommitted?.(id, n, job),
     });
     ledger = settled.ledger;
     if (settled.specError !== undefined) {
@@ -195,10 +204,15 @@ export class HPOJobReconciler {
     const toPublish: SuggestRequest[] = [];
     let sampler: SamplerHealth | undefined = settled.health;
     if (!actions.finish) {
+      // An unanswered request is asked again under a new id: the same id would be dropped as a
+      // duplicate by JetStream if the first copy was taken by a sampler that never answered.
       const overdue = expiredRequests(ledger, now, this.timeoutMs);
+      for (const r of overdue) {
+        const retried = retryRequest(ledger, r.id, uid, indices, nowIso);
+        ledger = retried.ledger;
+        if (retried.request) toPublish.push(buildRequest(job, spec, trials, retried.request));
+      }
       if (overdue.length) {
-        ledger = touchRequests(ledger, new Set(overdue.map((r) => r.id)), nowIso);
-        for (const r of overdue) toPublish.push(buildRequest(job, spec, trials, { ...r, sentAt: nowIso }));
         sampler = {
           healthy: false,
           reason: R.SamplerUnavailable,
@@ -263,14 +277,16 @@ export class HPOJobReconciler {
   }
 
   private async writeStatus(job: HPOJob, status: ReturnType<typeof nextStatus>): Promise<void> {
-    await this.write(() =>
-      this.o.kube.patchHPOJobStatus(
-        job.metadata.namespace ?? 'default',
+    const ns = job.metadata.namespace ?? 'default';
+    await this.write(async () => {
+      const updated = await this.o.kube.patchHPOJobStatus(
+        ns,
         job.metadata.name,
         job.metadata.resourceVersion,
         status,
-      ),
-    );
+      );
+      this.written.remember(`${ns}/${job.metadata.name}`, updated);
+    });
   }
 
   /** A write guarded by resourceVersion: a conflict means the cache was stale; the pass runs again. */

@@ -18,6 +18,7 @@ import { seedOf } from '../hpojob/reconciler.js';
 import { stopTrial } from '../hpojob/stops.js';
 import { apiErrorCode, type KubeApi } from '../kube.js';
 import type { MetricsStore } from '../metrics-store.js';
+import { OwnWrites } from '../own-writes.js';
 import type { Clock, Logger } from '../runtime/index.js';
 import {
   observationOf,
@@ -52,6 +53,8 @@ export const TRIAL_RBAC = [
 
 export class TrialReconciler {
   private readonly lastWrite = new Map<string, number>();
+  /** The statuses this reconciler wrote, until the cache shows them. */
+  private readonly written = new OwnWrites<Trial>();
   private readonly interval: number;
 
   constructor(private readonly o: TrialReconcilerOptions) {
@@ -61,11 +64,13 @@ export class TrialReconciler {
   async reconcile(key: string): Promise<void> {
     const { cache, kube } = this.o;
     // 1. The trial and its job, from the caches.
-    const trial = cache.trial(key);
-    if (!trial) {
+    const cached = cache.trial(key);
+    if (!cached) {
       this.lastWrite.delete(key);
+      this.written.forget(key);
       return;
     }
+    const trial = this.written.fresher(key, cached);
     const ns = trial.metadata.namespace ?? 'default';
     const job = cache.hpojob(keyOf(ns, trial.spec.hpoJob));
     if (!job || job.metadata.deletionTimestamp) return; // garbage collection takes the trial
@@ -141,12 +146,14 @@ export class TrialReconciler {
 
   private async patch(trial: Trial, status: Trial['status']): Promise<void> {
     try {
-      await this.o.kube.patchTrialStatus(
-        trial.metadata.namespace ?? 'default',
+      const ns = trial.metadata.namespace ?? 'default';
+      const updated = await this.o.kube.patchTrialStatus(
+        ns,
         trial.metadata.name,
         trial.metadata.resourceVersion,
         status ?? {},
       );
+      this.written.remember(`${ns}/${trial.metadata.name}`, updated);
     } catch (e) {
       if (apiErrorCode(e) === 404) return;
       throw e; // 409: the trial changed (e.g. stopped meanwhile); the next pass decides on fresh data

@@ -1,0 +1,185 @@
+/**
+ * npm run bench:operator — the operator on the test bed (Ultron installed in-cluster):
+ * - trial turnaround: from the watch event in which a trial's trainer container is terminated to the watch
+ *   event that adds the next trial's Pod, at parallelism 1 and 8 (watching Pods, not Job conditions,
+ *   which the Job controller batches for about a second);
+ * - the suggestion round trip over NATS (request published → its Trials exist), from the operator's
+ *   `suggestions committed` log lines, at about 10 and 1,000 observations.
+ * Writes its section of docs/benchmarks.md.
+ */
+import { execFileSync } from 'node:child_process';
+import * as k8s from '@kubernetes/client-node';
+import { parseArgs } from 'node:util';
+import { writeSection } from '../lib/doc-section.js';
+import { fastJob } from '../../e2e/lib/jobs.js';
+import { bedEnv, kubeConfig } from '../../e2e/lib/bed.js';
+
+const { values } = parseArgs({
+  options: {
+    trials1: { type: 'string', default: '30' },
+    trials8: { type: 'string', default: '80' },
+    observations: { type: 'string', default: '1000' },
+    out: { type: 'string', default: 'docs/benchmarks.md' },
+  },
+});
+
+const env = { ...process.env, ...bedEnv() };
+const kubectl = (args: string[], input?: string): string =>
+  execFileSync('kubectl', args, { env, input, encoding: 'utf8', maxBuffer: 64 << 20 });
+
+interface PodTimes {
+  trial: string;
+  index: number;
+  added: number;
+  trainerTerminated?: number;
+}
+
+/** Watches the job's pods and records, per pod, when it was added and when its trainer terminated. */
+async function watchPods(
+  kc: k8s.KubeConfig,
+  ns: string,
+  job: string,
+  pods: Map<string, PodTimes>,
+): Promise<() => void> {
+  const watch = new k8s.Watch(kc);
+  const req = await watch.watch(
+    `/api/v1/namespaces/${ns}/pods`,
+    { labelSelector: `ultron.dev/hpojob=${job}` },
+    (type: string, pod: k8s.V1Pod) => {
+      const now = performance.timeOrigin + performance.now();
+      const uid = pod.metadata?.uid ?? '';
+      const trial = pod.metadata?.labels?.['ultron.dev/trial'] ?? '';
+      let t = pods.get(uid);
+      if (!t && type !== 'DELETED') {
+        t = { trial, index: Number(pod.metadata?.labels?.['ultron.dev/index'] ?? -1), added: now };
+        pods.set(uid, t);
+      }
+      const trainer = pod.status?.containerStatuses?.find((c) => c.name === 'trainer');
+      if (t && t.trainerTerminated === undefined && trainer?.state?.terminated) t.trainerTerminated = now;
+    },
+    () => undefined,
+  );
+  return () => req.abort();
+}
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
+};
+
+async function runJob(name: string, ns: string, trials: number, parallelism: number): Promise<PodTimes[]> {
+  const kc = kubeConfig();
+  const pods = new Map<string, PodTimes>();
+  const stop = await watchPods(kc, ns, name, pods);
+  kubectl(['-n', ns, 'apply', '-f', '-'], fastJob({ name, sampler: 'tpe', maxTrials: trials, parallelism }));
+  const t0 = Date.now();
+  for (;;) {
+    const phase = kubectl([
+      '-n',
+      ns,
+      'get',
+      'hpojob',
+      name,
+      '-o',
+      'jsonpath={.status.phase} {.status.progress}',
+    ]);
+    process.stderr.write(`\r${name}: ${phase}   `);
+    if (/^(Succeeded|Failed)/.test(phase)) break;
+    if (Date.now() - t0 > 30 * 60_000) throw new Error(`${name} did not finish in 30 min`);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  process.stderr.write('\n');
+  stop();
+  return [...pods.values()];
+}
+
+/** Turnaround: the k-th trainer end is followed by the (parallelism + k)-th pod. */
+function turnarounds(pods: PodTimes[], parallelism: number): number[] {
+  const ends = pods
+    .flatMap((p) => (p.trainerTerminated !== undefined ? [p.trainerTerminated] : []))
+    .sort((a, b) => a - b);
+  const adds = pods.map((p) => p.added).sort((a, b) => a - b);
+  const out: number[] = [];
+  for (let k = 0; k < ends.length && parallelism + k < adds.length; k++)
+    out.push(adds[parallelism + k]! - ends[k]!);
+  return out.filter((x) => x >= 0);
+}
+
+interface Committed {
+  hpojob: string;
+  observations: number;
+  roundTripMs: number;
+}
+
+function committedLines(since: string): Committed[] {
+  const leader = JSON.parse(
+    kubectl(['-n', 'ultron-system', 'get', 'lease', 'ultron-operator', '-o', 'json']),
+  ) as {
+    spec: { holderIdentity: string };
+  };
+  const logs = kubectl(['-n', 'ultron-system', 'logs', leader.spec.holderIdentity, `--since-time=${since}`]);
+  return logs.split('\n').flatMap((l) => {
+    try {
+      const j = JSON.parse(l) as { msg?: string } & Committed;
+      return j.msg === 'suggestions committed' ? [j] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+const since = new Date().toISOString();
+const ns = `bench-${Date.now().toString(36)}`;
+kubectl(['create', 'namespace', ns]);
+const fmt = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+const rows: string[] = [];
+try {
+  for (const [parallelism, trials] of [
+    [1, Number(values.trials1)],
+    [8, Number(values.trials8)],
+  ] as const) {
+    const started = Date.now();
+    const pods = await runJob(`turnaround-p${parallelism}`, ns, trials, parallelism);
+    const t = turnarounds(pods, parallelism);
+    rows.push(
+      `| turnaround, parallelism ${parallelism} | ${trials} trials, ${t.length} gaps | ${fmt(pct(t, 50))} | ${fmt(pct(t, 99))} | ${fmt((Date.now() - started) / trials)} per trial overall |`,
+    );
+    console.log(rows.at(-1));
+  }
+  const n = Number(values.observations);
+  const started = Date.now();
+  await runJob('roundtrip', ns, n + 8, 8);
+  const lines = committedLines(since).filter((l) => l.hpojob === 'roundtrip');
+  for (const [lo, hi] of [
+    [5, 15],
+    [n - 20, n],
+  ] as const) {
+    const ms = lines.filter((l) => l.observations >= lo && l.observations <= hi).map((l) => l.roundTripMs);
+    rows.push(
+      `| suggestion round trip (TPE), ${lo}–${hi} observations | ${ms.length} requests | ${fmt(pct(ms, 50))} | ${fmt(pct(ms, 99))} | job of ${n + 8} trials took ${fmt(Date.now() - started)} |`,
+    );
+    console.log(rows.at(-1));
+  }
+} finally {
+  kubectl(['delete', 'namespace', ns, '--wait=false']);
+}
+
+const node = process.version;
+writeSection(
+  values.out!,
+  'operator',
+  `## Operator on the test bed
+
+Generated by \`npm run bench:operator\` on ${new Date().toISOString().slice(0, 10)} (Node ${node}, the bed's 2 real nodes,
+Ultron installed with \`kubectl apply -k manifests/overlays/testbed\`). Trials are the e2e suite's fast trainer (one metric
+line, no sleep) in \`ultron.local/python\`; TPE through \`ultron samplerd\`. Turnaround is measured from the watch event
+in which a trial's trainer container is terminated to the watch event that adds the next trial's Pod; the round trip
+from the operator publishing a request to the requested Trials existing (its \`suggestions committed\` log lines).
+Targets: turnaround p50 ≤ 0.3 s, p99 ≤ 1 s; round trip p50 ≤ 20 ms at 1,000 observations.
+
+| what | sample | p50 | p99 | note |
+|---|---|---:|---:|---|
+${rows.join('\n')}
+`,
+);
+console.log(`wrote the operator section of ${values.out}`);

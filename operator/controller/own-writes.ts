@@ -1,0 +1,36 @@
+/**
+ * What this operator wrote last, per object, until the informer cache shows it. The cache lags a write
+ * by a few milliseconds; a reconcile that runs in between would see its own previous status as missing
+ * (a sampler answer for a request the cache does not know yet; a write that fails with a conflict). So a
+ * reconcile reads the fresher of the two. resourceVersions are compared as numbers: the API server does
+ * not promise that, but etcd revisions are, and the worst case of a wrong order is a conflict, which
+ * the resourceVersion precondition on every write turns into a retry.
+ */
+interface Versioned {
+  metadata: { resourceVersion?: string };
+}
+
+const rv = (o: Versioned | undefined): number => Number(o?.metadata.resourceVersion ?? -1);
+
+export class OwnWrites<T extends Versioned> {
+  private readonly latest = new Map<string, T>();
+
+  remember(key: string, obj: T): void {
+    if (rv(obj) > rv(this.latest.get(key))) this.latest.set(key, obj);
+  }
+
+  /** The cached object, or what this operator wrote if that is newer. */
+  fresher(key: string, cached: T): T {
+    const mine = this.latest.get(key);
+    if (!mine) return cached;
+    if (rv(cached) >= rv(mine)) {
+      this.latest.delete(key);
+      return cached;
+    }
+    return mine;
+  }
+
+  forget(key: string): void {
+    this.latest.delete(key);
+  }
+}
