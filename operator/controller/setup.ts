@@ -183,7 +183,14 @@ export async function startOperator(
       const ms = clock.now() - sent.at;
       roundTrip.observe({ sampler: sent.sampler }, ms / 1000);
       log.info(
-        { namespace: job.metadata.namespace, hpojob: job.metadata.name, requestId: id, trials: n, observations: sent.observations, roundTripMs: ms },
+        {
+          namespace: job.metadata.namespace,
+          hpojob: job.metadata.name,
+          requestId: id,
+          trials: n,
+          observations: sent.observations,
+          roundTripMs: ms,
+        },
         'suggestions committed',
       );
     },
