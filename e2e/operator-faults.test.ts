@@ -2,13 +2,15 @@
  * Bad input and failures on the real bed: an invalid pod template, a sampler that does not answer and
  * then answers wrongly, and the operator leader and the sampler service killed mid-job.
  */
-import { kubectl, kubectlJson } from './lib/bed.js';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { bedEnv, kubectl, kubectlJson } from './lib/bed.js';
 import { eventually } from './lib/eventually.js';
 import { fastJob } from './lib/jobs.js';
 import { createNamespace, deleteNamespace } from './lib/namespace.js';
 import { killPod } from './lib/processes.js';
 import { startTestSampler } from './lib/test-sampler.js';
-import { getJob, installUltron, SYSTEM_NS, trialsOf, waitFinished } from './lib/ultron.js';
+import { getJob, installUltron, REPO, SYSTEM_NS, trialsOf, waitFinished } from './lib/ultron.js';
 
 jest.setTimeout(600_000);
 
@@ -23,6 +25,39 @@ afterAll(async () => {
 
 const condition = async (name: string, type: string) =>
   (await getJob(ns, name)).status?.conditions?.find((c) => c.type === type);
+
+it('NATS unreachable at start-up: the operator keeps trying and /readyz says why', async () => {
+  const port = 18000 + Math.floor(Math.random() * 1000);
+  const child = spawn(
+    join(REPO, 'node_modules/.bin/node'),
+    [
+      join(REPO, 'bin/ultron.js'),
+      'operator',
+      '--nats',
+      'nats://127.0.0.1:1',
+      '--ops-port',
+      String(port),
+      '--identity',
+      'e2e-no-nats',
+    ],
+    // Its own Lease namespace: it must never take the lead from the installed operator.
+    { env: { ...process.env, ...bedEnv(), POD_NAMESPACE: ns }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  try {
+    const body = await eventually(async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      const text = await res.text();
+      expect(res.status).toBe(503);
+      expect(text).toMatch(/\[-\]nats .*nats:\/\/127\.0\.0\.1:1/);
+      return text;
+    }, 30_000);
+    expect(body).toMatch(/\[\+\]caches ok/);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    expect(child.exitCode).toBeNull(); // still running, still trying
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
 
 it('an invalid pod template fails the job with InvalidSpec and the API server message; nothing is created', async () => {
   await kubectl(

@@ -77,3 +77,54 @@ describe('the quickstart on the cluster', () => {
     }, 120_000);
   });
 });
+
+describe('early stopping and custom samplers on the cluster', () => {
+  it('ASHA stops trials: their phase is EarlyStopped and their pods are gone', async () => {
+    await kubectl([
+      '-n',
+      ns,
+      'apply',
+      '-f',
+      join(REPO, 'examples/quickstart/k8s/code.yaml'),
+      '-f',
+      join(REPO, 'examples/asha/k8s/'),
+    ]);
+    const job = await waitFinished(ns, 'asha', 480_000);
+    expect(job.status?.phase).toBe('Succeeded');
+    const trials = await trialsOf(ns, 'asha');
+    const stopped = trials.filter((t) => t.status?.phase === 'EarlyStopped');
+    expect(stopped.length).toBeGreaterThan(0);
+    expect(job.status?.trials?.['earlyStopped']).toBe(stopped.length);
+    for (const t of stopped) expect(t.status?.message).toMatch(/rung/);
+    const pods = await kubectlJson<{ items: Array<{ metadata: { labels: Record<string, string> } }> }>([
+      '-n',
+      ns,
+      'get',
+      'pods',
+      '-l',
+      'ultron.dev/hpojob=asha',
+    ]);
+    const podTrials = new Set(pods.items.map((p) => p.metadata.labels['ultron.dev/trial']));
+    for (const t of stopped) expect(podTrials.has(t.metadata.name)).toBe(false);
+  });
+
+  it('the Python custom sampler (the SDK, in a Deployment) drives a job to completion', async () => {
+    await kubectl([
+      '-n',
+      ns,
+      'apply',
+      '-f',
+      join(REPO, 'examples/quickstart/k8s/code.yaml'),
+      '-f',
+      join(REPO, 'examples/custom-sampler/k8s/'),
+    ]);
+    const job = await waitFinished(ns, 'custom-sampler', 480_000);
+    expect(job.status?.phase).toBe('Succeeded');
+    expect(job.status?.progress).toBe('20/20');
+    const trials = await trialsOf(ns, 'custom-sampler');
+    expect(trials.map((t) => t.spec.index)).toEqual([...Array(20).keys()]);
+    const logs = await kubectl(['-n', ns, 'logs', 'deploy/around-the-best-sampler']);
+    expect(logs.length).toBeGreaterThan(0);
+    await kubectl(['-n', ns, 'delete', 'deploy', 'around-the-best-sampler', '--wait=false']);
+  });
+});
