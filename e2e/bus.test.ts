@@ -96,6 +96,12 @@ it('replays one subject up to a sequence, and from a sequence on', async () => {
   const tail = await bus.replay(OBSERVATIONS_STREAM.name, a, seqs[9]!, { fromSeq: seqs[6]! });
   expect(tail.map((m) => decode(m.data))).toEqual([6, 7, 8, 9]);
   expect(await bus.replay(OBSERVATIONS_STREAM.name, a, 0)).toEqual([]);
+  // Each replay deletes its ordered consumer (they would pile up to the server's limit otherwise).
+  const nc = await connect({ servers: srv.url });
+  expect(
+    (await (await jetstreamManager(nc)).streams.info(OBSERVATIONS_STREAM.name)).state.consumer_count,
+  ).toBe(0);
+  await nc.close();
   expect(await bus.replay(OBSERVATIONS_STREAM.name, observationsSubject(randomUUID()), 1_000)).toEqual([]);
 });
 

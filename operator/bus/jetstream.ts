@@ -83,6 +83,8 @@ export function connectBus(opts: BusOptions): Bus {
   return new JetStreamBus({ ...opts, log: opts.log ?? silentLogger }, opts.connectionWaitMs ?? 10_000);
 }
 
+const REPLAY_CONSUMER_IDLE_MS = 10_000;
+
 const isApiError = (e: unknown, code: number): boolean => e instanceof JetStreamApiError && e.code === code;
 
 class JetStreamBus implements Bus {
@@ -186,6 +188,9 @@ class JetStreamBus implements Bus {
     const { js } = await this.live();
     const consumer = await js.consumers.get(stream, {
       filter_subjects: [subject],
+      // Deleted below; this only bounds how long one outlives a crash (the library's default is 5 min,
+      // and a busy sampler replays often enough to reach the server's consumer limit).
+      inactive_threshold: REPLAY_CONSUMER_IDLE_MS,
       ...(fromSeq > 1
         ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq }
         : { deliver_policy: DeliverPolicy.All }),
@@ -208,6 +213,7 @@ class JetStreamBus implements Bus {
     } finally {
       clearTimeout(timer);
       await messages.close().catch(() => {});
+      await consumer.delete().catch(() => {});
     }
     if (timedOut)
       throw new ReplayTimeout(

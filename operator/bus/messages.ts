@@ -14,14 +14,6 @@ import {
 
 export type SuggestReply = SuggestAnswer | SuggestError;
 
-/**
- * A request id: unique per (job, indices, attempt) as the protocol asks, and the same for a re-send of
- * the same attempt, so JetStream stores a re-sent request once.
- */
-export function suggestRequestId(jobUid: string, indices: readonly number[], attempt: number): string {
-  return `${jobUid}.${[...indices].sort((a, b) => a - b).join(',')}.${attempt}`;
-}
-
 export type SuggestRequestFields = Omit<SuggestRequest, 'v' | 'kind' | 'sentAt'>;
 
 export function suggestRequest(fields: SuggestRequestFields, sentAt: Date): SuggestRequest {

@@ -141,7 +141,16 @@ export async function samplerdCommand(argv: string[], io: Io, stop?: AbortSignal
     if (started) log.info('samplerd serving', { samplers: d.samplers, status: d.status().message });
     await stopped;
     if (!hard) await d.close({ drain: true });
-    log.info('samplerd stopped', { ...d.stats() });
+    const mib = (n: number) => Math.round((n / 2 ** 20) * 10) / 10;
+    const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+    const memoryMiB = {
+      rss: mib(rss),
+      heapTotal: mib(heapTotal),
+      heapUsed: mib(heapUsed),
+      external: mib(external),
+      arrayBuffers: mib(arrayBuffers),
+    };
+    log.info('samplerd stopped', { ...d.stats(), memoryMiB });
     return 0;
   } catch (e) {
     log.error('samplerd failed', { error: e });

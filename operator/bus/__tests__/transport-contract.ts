@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Parameter } from '../../api/index.js';
 import { Space } from '../../core/space/index.js';
-import { observationMessage, suggestRequest, suggestRequestId } from '../messages.js';
+import { observationMessage, suggestRequest } from '../messages.js';
 import type { SuggestRequest } from '../protocol.js';
 import type { ReplyDelivery, ReplyHandler, ReplySubscription, SamplerTransport } from '../transport.js';
 
@@ -59,7 +59,7 @@ function request(
   const indices = o.indices ?? [0];
   return suggestRequest(
     {
-      id: o.id ?? suggestRequestId(jobUid, indices, 0),
+      id: o.id ?? `r-${jobUid}-${indices[0]}-${indices.length}-1`,
       job: { namespace: 'ns', name: 'job', uid: jobUid },
       sampler: { name: o.sampler ?? 'random', settings: o.settings ?? {} },
       parameters: o.parameters ?? SPACE,
