@@ -2,6 +2,7 @@
  * Bad input and failures on the real bed: an invalid pod template, a sampler that does not answer and
  * then answers wrongly, and the operator leader and the sampler service killed mid-job.
  */
+import { jest } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { bedEnv, kubectl, kubectlJson } from './lib/bed.js';

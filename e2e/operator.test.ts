@@ -2,6 +2,7 @@
  * The operator end to end on the real bed: installed with `kubectl apply -k`, HPOJobs applied with real
  * kubectl run through real Jobs and Pods, the sampler loop over the bed's NATS JetStream.
  */
+import { jest } from '@jest/globals';
 import { join } from 'node:path';
 import { kubectl, kubectlJson } from './lib/bed.js';
 import { eventually } from './lib/eventually.js';

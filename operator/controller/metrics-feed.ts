@@ -48,6 +48,11 @@ export function followStream(
             ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lastSeq + 1 }
             : { deliver_policy: DeliverPolicy.All }),
         });
+        // Nothing left to deliver (an empty stream, or its last messages purged): caught up already.
+        if ((await consumer.info(true)).num_pending === 0) {
+          target = lastSeq;
+          check();
+        }
         const messages = await consumer.consume({ max_messages: 1000 });
         const stop = (): void => void messages.close();
         signal.addEventListener('abort', stop, { once: true });
