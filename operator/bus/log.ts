@@ -64,3 +64,23 @@ export function memoryLogger(): Logger & { records: LogRecord[] } {
 }
 
 export const silentLogger: Logger = build(() => {}, 'error', {});
+
+/** A logger whose calls take the fields first (pino's `log.info(fields, msg)`). */
+export interface FieldsFirstLogger {
+  debug(fields: LogFields, msg: string): void;
+  info(fields: LogFields, msg: string): void;
+  warn(fields: LogFields, msg: string): void;
+  error(fields: LogFields, msg: string): void;
+}
+
+/**
+ * This interface over a fields-first logger (the operator runtime's pino), errors flattened to text
+ * as jsonLogger does (pino writes an Error under any key but `err` as `{}`).
+ */
+export function fieldsFirst(target: FieldsFirstLogger): Logger {
+  const at =
+    (level: LogLevel) =>
+    (msg: string, fields?: LogFields): void =>
+      target[level](plain(fields), msg);
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}

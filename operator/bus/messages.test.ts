@@ -1,4 +1,4 @@
-import { jsonLogger, memoryLogger } from './log.js';
+import { fieldsFirst, jsonLogger, memoryLogger, type LogFields } from './log.js';
 import {
   observationMessage,
   observationOf,
@@ -96,5 +96,22 @@ describe('loggers', () => {
     const mem = memoryLogger();
     mem.debug('kept');
     expect(mem.records).toEqual([{ level: 'debug', msg: 'kept' }]);
+  });
+
+  it('adapts a fields-first logger (pino), errors as text', () => {
+    const calls: Array<[string, LogFields, string]> = [];
+    const rec = (level: string) => (fields: LogFields, msg: string) => void calls.push([level, fields, msg]);
+    const log = fieldsFirst({
+      debug: rec('debug'),
+      info: rec('info'),
+      warn: rec('warn'),
+      error: rec('error'),
+    });
+    log.warn('ack failed', { error: new TypeError('gone'), seq: 3 });
+    log.info('ready');
+    expect(calls).toEqual([
+      ['warn', { error: 'TypeError: gone', seq: 3 }, 'ack failed'],
+      ['info', {}, 'ready'],
+    ]);
   });
 });

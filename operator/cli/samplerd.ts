@@ -88,13 +88,21 @@ export async function samplerdCommand(argv: string[], io: Io, stop?: AbortSignal
     io.out(SAMPLERD_USAGE);
     return 0;
   }
-  const [{ connectBus, jsonLogger }, { startSamplerd, UnknownSampler }, { OpsServer }] = await Promise.all([
-    import('../bus/index.js'),
-    import('../samplerd/index.js'),
-    // The ops server alone: the runtime's index would load the Kubernetes client, which samplerd never uses.
-    import('../controller/runtime/server.js'),
-  ]);
-  const log = jsonLogger({ base: { component: 'ultron-samplerd' }, write: (line) => io.out(line) });
+  const [{ connectBus, fieldsFirst }, { startSamplerd, UnknownSampler }, { OpsServer }, { createLogger }] =
+    await Promise.all([
+      import('../bus/index.js'),
+      import('../samplerd/index.js'),
+      // The runtime's files, not its index: that would load the Kubernetes client, which samplerd never uses.
+      import('../controller/runtime/server.js'),
+      import('../controller/runtime/logger.js'),
+    ]);
+  // The operator's log format (pino, JSON lines), written through io so tests read the lines.
+  const log = fieldsFirst(
+    createLogger({
+      base: { component: 'ultron-samplerd' },
+      destination: { write: (line: string) => io.out(line.replace(/\n$/, '')) },
+    }),
+  );
   const bus = connectBus({ servers: config.servers, name: 'ultron-samplerd', log });
   let service;
   try {
