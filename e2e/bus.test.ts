@@ -146,6 +146,41 @@ it('a durable consumer acks, naks a failed message for redelivery, and survives 
   await nc.close();
 });
 
+it('a consumer whose stream was deleted re-creates the streams and carries on', async () => {
+  const log = memoryLogger();
+  const bus = connectBus({ servers: srv.url, name: 'recreate', log, retry: { initialMs: 100, maxMs: 500 } });
+  buses.push(bus);
+  await bus.ensureStreams();
+  const sampler = `t${randomUUID().slice(0, 8)}`;
+  const seen: number[] = [];
+  const ac = new AbortController();
+  const consumer = bus.consume(
+    SUGGEST_STREAM.name,
+    `test-${sampler}`,
+    [suggestSubject(sampler)],
+    async (m) => void seen.push(m.seq),
+    { signal: ac.signal, pullExpiresMs: 1_000 },
+  );
+  await consumer.ready;
+  const nc = await connect({ servers: srv.url });
+  await (await jetstreamManager(nc)).streams.delete(SUGGEST_STREAM.name);
+  await nc.close();
+  await eventually(
+    async () => {
+      await bus.publish(suggestSubject(sampler), { n: 1 }, `${sampler}-after`);
+      expect(seen.length).toBeGreaterThan(0);
+    },
+    40_000,
+    500,
+  );
+  expect(log.records.some((r) => r.msg === 'stream missing; re-creating it')).toBe(true);
+  expect(log.records.filter((r) => r.msg === 'stream created').map((r) => r['stream'])).toContain(
+    SUGGEST_STREAM.name,
+  );
+  ac.abort();
+  await consumer.done;
+});
+
 it('starts before the server is up: status says why, ready resolves once it is', async () => {
   await srv.stop();
   const log = memoryLogger();

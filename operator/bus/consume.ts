@@ -47,6 +47,8 @@ export interface ConsumeOptions {
   /** How long one pull waits for messages, ms (default 10,000; the client's minimum is 1,000). */
   pullExpiresMs?: number;
   clock?: Clock;
+  /** Called when the stream is gone (deleted by hand): the bus re-creates Ultron's streams. */
+  onStreamMissing?: () => Promise<unknown>;
 }
 
 export interface Consumption {
@@ -241,6 +243,12 @@ export function runConsumer(
         }
       } catch (e) {
         if (signal.aborted || conn.closed) break;
+        if (isApiError(e, JetStreamApiCodes.StreamNotFound) && opts.onStreamMissing) {
+          log.warn('stream missing; re-creating it', fields);
+          await opts
+            .onStreamMissing()
+            .catch((err: unknown) => log.warn('re-creating the stream failed', { ...fields, error: err }));
+        }
         failures++;
         recreations++;
         const delay = backoffDelay(failures, { initialMs: 250, maxMs: 5_000 });

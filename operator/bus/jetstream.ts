@@ -230,7 +230,9 @@ class JetStreamBus implements Bus {
     opts: ConsumeOptions,
   ): Consumption {
     const clock = opts.clock ?? this.opts.clock;
+    const ours = STREAMS.some((s) => s.name === stream);
     return runConsumer(this.conn, this.opts.log, stream, durable, filterSubjects, handler, {
+      ...(ours ? { onStreamMissing: () => this.ensureStreams() } : {}),
       ...opts,
       ...(clock ? { clock } : {}),
     });
