@@ -193,8 +193,10 @@ export function runConsumer(
     void run.finally(() => inFlight.delete(run));
   };
 
+  // Resolves on abort, so a loop waiting for a slot held by a hung handler still stops.
+  const aborted = new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
   const waitForSlot = async (): Promise<void> => {
-    while (inFlight.size >= concurrency && !signal.aborted) await Promise.race(inFlight);
+    while (inFlight.size >= concurrency && !signal.aborted) await Promise.race([...inFlight, aborted]);
   };
 
   const pullOnce = async (consumer: Consumer): Promise<void> => {
