@@ -34,7 +34,8 @@ describe('the quickstart on the cluster', () => {
     for (const t of trials) {
       expect(t.status?.phase).toBe('Succeeded');
       expect(typeof t.status?.objective).toBe('number');
-      expect(t.status?.paramsSummary).toMatch(/lr=.* l2=.* hidden=.* batch_size=/);
+      // In the spec's parameter order.
+      expect(t.status?.paramsSummary).toMatch(/^lr=\S+ l2=\S+ hidden=\d+ batch_size=\d+$/);
     }
     const best = trials.reduce((a, b) => (b.status!.objective! < a.status!.objective! ? b : a));
     expect(job.status?.best).toMatchObject({
@@ -59,6 +60,27 @@ describe('the quickstart on the cluster', () => {
     ]);
     const log = await kubectl(['-n', ns, 'logs', pods.items[0]!.metadata.name, '-c', 'trainer']);
     expect(log.length).toBeGreaterThan(0);
+  });
+
+  it('raising maxTrials of the finished job continues it from the next index', async () => {
+    await kubectl([
+      '-n',
+      ns,
+      'patch',
+      'hpojob',
+      'quickstart',
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"budget":{"maxTrials":22}}}',
+    ]);
+    await eventually(async () => {
+      const job = await getJob(ns, 'quickstart');
+      if (job.status?.progress !== '22/22' || job.status.phase !== 'Succeeded')
+        throw new Error(`${job.status?.phase} ${job.status?.progress}`);
+    }, 240_000);
+    const trials = await trialsOf(ns, 'quickstart');
+    expect(trials.map((t) => t.spec.index)).toEqual([...Array(22).keys()]);
   });
 
   it('deleting the job removes its Trials, Jobs and Pods', async () => {
@@ -97,16 +119,20 @@ describe('early stopping and custom samplers on the cluster', () => {
     expect(stopped.length).toBeGreaterThan(0);
     expect(job.status?.trials?.['earlyStopped']).toBe(stopped.length);
     for (const t of stopped) expect(t.status?.message).toMatch(/rung/);
-    const pods = await kubectlJson<{ items: Array<{ metadata: { labels: Record<string, string> } }> }>([
-      '-n',
-      ns,
-      'get',
-      'pods',
-      '-l',
-      'ultron.dev/hpojob=asha',
-    ]);
-    const podTrials = new Set(pods.items.map((p) => p.metadata.labels['ultron.dev/trial']));
-    for (const t of stopped) expect(podTrials.has(t.metadata.name)).toBe(false);
+    // Stopping deletes the worker Job; its pod goes after the trainer's SIGTERM.
+    await eventually(async () => {
+      const pods = await kubectlJson<{ items: Array<{ metadata: { labels: Record<string, string> } }> }>([
+        '-n',
+        ns,
+        'get',
+        'pods',
+        '-l',
+        'ultron.dev/hpojob=asha',
+      ]);
+      const podTrials = new Set(pods.items.map((p) => p.metadata.labels['ultron.dev/trial']));
+      const left = stopped.filter((t) => podTrials.has(t.metadata.name)).map((t) => t.metadata.name);
+      if (left.length) throw new Error(`pods of early-stopped trials still there: ${left.join(', ')}`);
+    }, 90_000);
   });
 
   it('the Python custom sampler (the SDK, in a Deployment) drives a job to completion', async () => {

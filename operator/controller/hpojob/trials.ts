@@ -29,6 +29,22 @@ export function newTrial(job: HPOJob, spec: ResolvedHPOJobSpec, index: number, p
         },
       ],
     },
-    spec: { hpoJob: job.metadata.name, index, params, seed: trialSeed(spec.seed, index) },
+    spec: {
+      hpoJob: job.metadata.name,
+      index,
+      params,
+      seed: trialSeed(spec.seed, index),
+    },
   };
+}
+
+/**
+ * The configuration with its keys in the spec's parameter order, for status.paramsSummary (the API server
+ * stores a Trial's params with their keys sorted).
+ */
+export function inSpecOrder(spec: ResolvedHPOJobSpec, params: ParamConfig): ParamConfig {
+  const out: ParamConfig = {};
+  for (const p of spec.parameters) if (Object.hasOwn(params, p.name)) out[p.name] = params[p.name]!;
+  for (const [k, v] of Object.entries(params)) if (!Object.hasOwn(out, k)) out[k] = v;
+  return out;
 }

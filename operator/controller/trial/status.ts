@@ -15,6 +15,7 @@ import {
 import type { ObservationMessage } from '../../bus/index.js';
 import { samplerView, trialObjective } from '../../core/planner/index.js';
 import { paramsSummary } from '../../core/trial/index.js';
+import { inSpecOrder } from '../hpojob/trials.js';
 import type { TrialMetrics } from '../metrics-store.js';
 import type { TrialObservation } from './phase.js';
 
@@ -72,7 +73,7 @@ export function trialStatus(
   const next: TrialStatus = {
     ...prev,
     phase,
-    paramsSummary: paramsSummary(trial.spec.params),
+    paramsSummary: paramsSummary(inSpecOrder(spec, trial.spec.params)),
     restarts: observed.restarts,
     preemptions: observed.preemptions,
     ...(conditions ? { conditions } : {}),
@@ -143,6 +144,6 @@ export function reachedStatus(
     metrics: { ...metrics.latest },
     ...(metrics.step !== undefined ? { step: metrics.step } : {}),
     malformedMetricLines: metrics.malformed,
-    paramsSummary: paramsSummary(trial.spec.params),
+    paramsSummary: paramsSummary(inSpecOrder(spec, trial.spec.params)),
   };
 }

@@ -1,0 +1,91 @@
+import { applyDefaults, type HPOJobSpec, type Trial } from '../../api/index.js';
+import { MetricsStore } from '../metrics-store.js';
+import { observationOf, onlyMetricsChanged, reachedStatus, trialStatus } from './status.js';
+
+const NOW = '2026-12-01T00:00:00.000Z';
+const spec = applyDefaults(
+  {
+    objective: { metric: 'loss', direction: 'minimize', strategy: 'best' },
+    parameters: [
+      { name: 'lr', type: 'float', min: 0.001, max: 1, log: true },
+      { name: 'batch', type: 'int', min: 1, max: 8 },
+    ],
+    trialTemplate: { template: { spec: { containers: [{ name: 'trainer' }] } } },
+  } satisfies HPOJobSpec,
+  1,
+);
+// The API server returns params with sorted keys.
+const trial: Trial = {
+  apiVersion: 'ultron.dev/v1alpha1',
+  kind: 'Trial',
+  metadata: { name: 'j-2', namespace: 'ns' },
+  spec: { hpoJob: 'j', index: 2, params: { batch: 4, lr: 0.01 }, seed: 9 },
+};
+const observed = { restarts: 1, preemptions: 0, startTime: NOW };
+
+function metrics(...losses: number[]) {
+  const store = new MetricsStore();
+  losses.forEach((loss, i) =>
+    store.apply('u', 2, { v: 1, kind: 'report', pod: 'p', line: i + 1, step: i + 1, values: { loss } }),
+  );
+  return store.get('u', 2);
+}
+
+describe('Trial status', () => {
+  it('summarises params in the spec order and takes the objective by the strategy', () => {
+    const s = trialStatus(
+      trial,
+      spec,
+      { ...observed, phase: 'Succeeded', completionTime: NOW },
+      metrics(0.5, 0.2, 0.3),
+      NOW,
+    );
+    expect(s).toMatchObject({
+      phase: 'Succeeded',
+      paramsSummary: 'lr=0.01000 batch=4',
+      objective: 0.2,
+      step: 3,
+      restarts: 1,
+    });
+    expect(s.conditions?.find((c) => c.type === 'Completed')?.status).toBe('True');
+  });
+
+  it('says what to do when a succeeded trainer never reported the objective', () => {
+    const s = trialStatus(trial, spec, { ...observed, phase: 'Succeeded' }, undefined, NOW);
+    expect(s.objective).toBeUndefined();
+    expect(s.message).toMatch(/never reported the objective metric 'loss'.*ULTRON_METRICS_FILE/);
+    expect(observationOf({ ...trial, status: s }, spec, undefined)).toMatchObject({
+      state: 'failed',
+      index: 2,
+    });
+  });
+
+  it('publishes finished trials as the samplers see them', () => {
+    const m = metrics(0.5, 0.2);
+    expect(observationOf({ ...trial, status: { phase: 'Succeeded' } }, spec, m)).toEqual({
+      v: 1,
+      kind: 'observation',
+      index: 2,
+      params: { batch: 4, lr: 0.01 },
+      state: 'complete',
+      value: 0.2,
+      intermediate: [
+        { step: 1, value: 0.5 },
+        { step: 2, value: 0.2 },
+      ],
+    });
+    expect(observationOf({ ...trial, status: { phase: 'EarlyStopped' } }, spec, m).state).toBe('pruned');
+    expect(observationOf({ ...trial, status: { phase: 'Failed' } }, spec, m).state).toBe('failed');
+  });
+
+  it('records what a stopped trial reached, and tells metric-only changes apart', () => {
+    expect(reachedStatus(trial, 'EarlyStopped', spec, metrics(0.5, 0.4))).toMatchObject({
+      objective: 0.4,
+      step: 2,
+    });
+    const a = trialStatus(trial, spec, { ...observed, phase: 'Running' }, metrics(0.5), NOW);
+    const b = trialStatus(trial, spec, { ...observed, phase: 'Running' }, metrics(0.5, 0.4), NOW);
+    expect(onlyMetricsChanged(a, b)).toBe(true);
+    expect(onlyMetricsChanged(a, { ...b, restarts: 2 })).toBe(false);
+  });
+});
