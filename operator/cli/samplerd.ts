@@ -14,7 +14,7 @@ sampler shared by every replica, answers on ultron.suggestions.<job uid> (docs/s
 flags:
   --nats URL          NATS server(s), comma-separated (default: $ULTRON_NATS_URL, $NATS_URL, nats://127.0.0.1:4222)
   --samplers A,B      samplers to serve (default: all built-ins)
-  --concurrency N     requests in flight per sampler (default 8)
+  --concurrency N     requests in flight per sampler (default 2; add replicas to serve more)
   --ack-wait S        seconds before an unacked request goes to another replica (default 30)
   --cache-jobs N      jobs whose observations are kept between requests (default 1000)
   --cache-idle S      seconds after which an idle job is dropped from the cache (default 1800)

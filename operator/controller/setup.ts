@@ -26,7 +26,7 @@ import {
   suggestionsSubject,
   type Bus,
 } from '../bus/index.js';
-import type { Logger as BusLogger } from '../bus/log.js';
+import { fieldsFirst, type Logger as BusLogger } from '../bus/log.js';
 import { buildJob, type WorkloadOptions } from '../workload/index.js';
 import { keyOf, splitKey, ClusterCache } from './cache.js';
 import { HPOJobReconciler } from './hpojob/reconciler.js';
@@ -339,11 +339,7 @@ function loadKubeConfig(): k8s.KubeConfig {
   return kc;
 }
 
-/** The bus's (message, fields) logger over pino's (fields, message). */
+/** The bus's (message, fields) logger over pino's (fields, message), errors written as text. */
 function busLog(log: Logger): BusLogger {
-  const at =
-    (level: 'debug' | 'info' | 'warn' | 'error') =>
-    (msg: string, fields?: Record<string, unknown>): void =>
-      log[level](fields ?? {}, msg);
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  return fieldsFirst(log);
 }
