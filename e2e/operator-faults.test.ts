@@ -74,7 +74,7 @@ it('an invalid pod template fails the job with InvalidSpec and the API server me
   expect(job.status?.phase).toBe('Failed');
   const c = await condition('bad-template', 'SpecValid');
   expect(c).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
-  expect(c?.message).toMatch(/pod template is invalid: .*cpu/);
+  expect(c?.message).toMatch(/pod template is invalid: .*quantities must match/);
   expect(await trialsOf(ns, 'bad-template')).toEqual([]);
   const events = await kubectl([
     '-n',
@@ -102,9 +102,14 @@ it('a sampler that never answers shows SamplerUnavailable; a wrong answer is rej
   }, 60_000);
   expect(await trialsOf(ns, 'custom')).toEqual([]);
 
-  // The first answer is outside the space; the operator rejects it and asks for the same indices again.
-  const sampler = await startTestSampler(name, (req, n) =>
-    req.indices.map((index) => ({ index, params: { x: n === 1 ? 5 : (index * 0.37) % 1 } })),
+  // Requests made before it started (the first, and the one re-asked after the timeout) get an answer
+  // outside the space; the operator rejects the current one and asks for the same indices again.
+  const started = Date.now();
+  const sampler = await startTestSampler(name, (req) =>
+    req.indices.map((index) => ({
+      index,
+      params: { x: Date.parse(req.sentAt) < started ? 5 : (index * 0.37) % 1 },
+    })),
   );
   try {
     const job = await waitFinished(ns, 'custom', 180_000);

@@ -138,12 +138,16 @@ def main():
             idx = order[i : i + batch]
             losses.append(sgd_step(w, velocity, xt[idx], yt[idx], hp["lr"], hp["l2"]))
         _, pv = forward(w, xv)
-        ultron.report(
+        line = ultron.report(
             epoch,
             train_loss=min(float(np.mean(losses)), MAX_LOSS),
             val_loss=bce(pv, yv),
             val_acc=float(np.mean((pv > 0.5) == (yv > 0.5))),
         )
+        # The trainer's own log (kubectl logs POD -c trainer) when the report went to the metrics file;
+        # it is not a metric line, so readers of stdout ignore it.
+        if os.environ.get("ULTRON_METRICS_FILE"):
+            print(f"epoch {epoch}/{args.epochs}: {line}", flush=True)
         ultron.save_checkpoint(epoch, lambda path: save(path, epoch, w, velocity, rng, hp))
         ultron.prune_checkpoints(args.keep_checkpoints)
 
