@@ -93,10 +93,15 @@ export class TrialReconciler {
       return;
     }
 
-    // 3. Asked to stop.
-    if (trial.spec.stop) {
+    // 3. Asked to stop, or its job finished (a finished job stops what runs; this catches a trial that
+    //    appeared after that, e.g. from an answer that was in flight).
+    const finished = job.status?.phase === 'Succeeded' || job.status?.phase === 'Failed';
+    if (trial.spec.stop || finished) {
       const reached = reachedStatus(trial, 'Stopped', spec, metrics);
-      await stopTrial(trial, 'Stopped', 'stopped on request (spec.stop: true)', kube, nowIso, reached);
+      const why = trial.spec.stop
+        ? 'stopped on request (spec.stop: true)'
+        : `the job finished (${job.status?.phase})`;
+      await stopTrial(trial, 'Stopped', why, kube, nowIso, reached);
       return;
     }
 
