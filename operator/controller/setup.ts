@@ -33,6 +33,7 @@ import { HPOJobReconciler } from './hpojob/reconciler.js';
 import { AnswerInbox } from './hpojob/inbox.js';
 import { KubeApi } from './kube.js';
 import { MetricsStore } from './metrics-store.js';
+import { OwnWrites } from './own-writes.js';
 import {
   coordinationLeaseClient,
   createLogger,
@@ -142,7 +143,9 @@ export async function startOperator(
       spec,
       options: config.workload,
     });
+  const jobWrites = new OwnWrites<HPOJob>();
   const hpojobs = new HPOJobReconciler({
+    jobWrites,
     cache,
     kube,
     metrics: store,
@@ -196,6 +199,7 @@ export async function startOperator(
     },
   });
   const trials = new TrialReconciler({
+    jobWrites,
     cache,
     kube,
     metrics: store,

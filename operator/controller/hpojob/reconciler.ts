@@ -53,6 +53,8 @@ export interface HPOJobReconcilerOptions {
   suggestionTimeoutMs?: number;
   /** Queue the job again after `ms` (time-based decisions: timeouts, maxDuration). */
   requeueAfter(key: string, ms: number): void;
+  /** Where this reconciler keeps the statuses it wrote; the Trial reconciler reads jobs through it too. */
+  jobWrites?: OwnWrites<HPOJob>;
   /** The Trials of request `id` exist; `observations` is how many the sampler was asked to replay. */
   onCommitted?: (id: string, trials: number, job: HPOJob) => void;
 }
@@ -96,13 +98,14 @@ export const seedOf = (job: HPOJob): number => hashKeys([job.metadata.uid ?? job
 
 export class HPOJobReconciler {
   private readonly timeoutMs: number;
-  /** The statuses this reconciler wrote, until the cache shows them. */
-  private readonly written = new OwnWrites<HPOJob>();
+  /** The statuses this reconciler wrote, until the cache shows them (shared with the Trial reconciler). */
+  private readonly written: OwnWrites<HPOJob>;
   /** Pod template dry runs already passed, by `uid/generation` (one API call per spec change). */
   private readonly dryRunOk = new Set<string>();
 
   constructor(private readonly o: HPOJobReconcilerOptions) {
     this.timeoutMs = o.suggestionTimeoutMs ?? 30_000;
+    this.written = o.jobWrites ?? new OwnWrites<HPOJob>();
   }
 
   async reconcile(key: string): Promise<void> {

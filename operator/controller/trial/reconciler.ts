@@ -42,6 +42,8 @@ export interface TrialReconcilerOptions {
   requeueAfter(key: string, ms: number): void;
   /** Metric-only status writes per trial at most this often. */
   statusIntervalMs?: number;
+  /** The HPOJob reconciler's own status writes (see OwnWrites). */
+  jobWrites?: OwnWrites<HPOJob>;
 }
 
 export const TRIAL_RBAC = [
@@ -72,8 +74,11 @@ export class TrialReconciler {
     }
     const trial = this.written.fresher(key, cached);
     const ns = trial.metadata.namespace ?? 'default';
-    const job = cache.hpojob(keyOf(ns, trial.spec.hpoJob));
-    if (!job || job.metadata.deletionTimestamp) return; // garbage collection takes the trial
+    const jobKey = keyOf(ns, trial.spec.hpoJob);
+    const cachedJob = cache.hpojob(jobKey);
+    if (!cachedJob || cachedJob.metadata.deletionTimestamp) return; // garbage collection takes the trial
+    // The job as its reconciler last wrote it: the cache may not show yet that a finished job continues.
+    const job = this.o.jobWrites ? this.o.jobWrites.fresher(jobKey, cachedJob) : cachedJob;
     const spec = applyDefaults(job.spec, seedOf(job));
     const uid = job.metadata.uid ?? '';
     const metrics = this.o.metrics.get(uid, trial.spec.index);
