@@ -31,6 +31,7 @@ import { buildJob, type WorkloadOptions } from '../workload/index.js';
 import { keyOf, splitKey, ClusterCache } from './cache.js';
 import { HPOJobReconciler } from './hpojob/reconciler.js';
 import { AnswerInbox } from './hpojob/inbox.js';
+import { commitFittingAnswer } from './hpojob/answers.js';
 import { KubeApi } from './kube.js';
 import { MetricsStore } from './metrics-store.js';
 import { OwnWrites } from './own-writes.js';
@@ -179,25 +180,26 @@ export async function startOperator(
       await purgeSubject(feedConn, METRICS_STREAM.name, `ultron.metrics.${uid}.>`);
     },
     requeueAfter: (k, ms) => jobQ.addAfter(k, ms),
-    onCommitted: (id, n, job) => {
-      const sent = sentAt.get(id);
-      if (!sent) return; // published by an earlier leader
-      sentAt.delete(id);
-      const ms = clock.now() - sent.at;
-      roundTrip.observe({ sampler: sent.sampler }, ms / 1000);
-      log.info(
-        {
-          namespace: job.metadata.namespace,
-          hpojob: job.metadata.name,
-          requestId: id,
-          trials: n,
-          observations: sent.observations,
-          roundTripMs: ms,
-        },
-        'suggestions committed',
-      );
-    },
+    onCommitted: (id, n, job) => committed(id, n, job),
   });
+  function committed(id: string, n: number, job: HPOJob): void {
+    const sent = sentAt.get(id);
+    if (!sent) return; // published by an earlier leader
+    sentAt.delete(id);
+    const ms = clock.now() - sent.at;
+    roundTrip.observe({ sampler: sent.sampler }, ms / 1000);
+    log.info(
+      {
+        namespace: job.metadata.namespace,
+        hpojob: job.metadata.name,
+        requestId: id,
+        trials: n,
+        observations: sent.observations,
+        roundTripMs: ms,
+      },
+      'suggestions committed',
+    );
+  }
   const trials = new TrialReconciler({
     jobWrites,
     cache,
@@ -273,6 +275,16 @@ export async function startOperator(
           }
           const sent = sentAt.get(reply.value.requestId);
           if (sent) metrics.observeSuggestionLatency(reply.value.sampler, (clock.now() - sent.at) / 1000);
+          const now = hpojobs.current(key);
+          if (now && (await commitFittingAnswer({ ...now, reply: reply.value, kube }))) {
+            committed(
+              reply.value.requestId,
+              reply.value.kind === 'suggestions' ? reply.value.configs.length : 0,
+              now.job,
+            );
+            jobQ.add(key);
+            return;
+          }
           const parked = inbox.park(uid, reply.value);
           jobQ.add(key);
           await parked;

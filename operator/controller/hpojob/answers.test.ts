@@ -1,7 +1,7 @@
 import { applyDefaults, type HPOJob, type Trial } from '../../api/index.js';
 import type { KubeApi } from '../kube.js';
 import { createLogger } from '../runtime/index.js';
-import { settleAnswers } from './answers.js';
+import { commitFittingAnswer, settleAnswers } from './answers.js';
 import { AnswerInbox, type Reply } from './inbox.js';
 import { addRequest, emptyLedger } from './ledger.js';
 
@@ -135,5 +135,52 @@ describe('settling sampler answers', () => {
     );
     expect(outcomes).toEqual(['redelivered', 'redelivered']);
     expect(result).toEqual({ error: 'API down' });
+  });
+});
+
+describe('the answer fast path', () => {
+  const { ledger } = addRequest(emptyLedger(), 2, 'u', NOW);
+  const running: HPOJob = { ...job, status: { phase: 'Running', sampler: ledger } };
+  it('commits an answer that fits a request of a running job', async () => {
+    const { kube, created } = fakeKube();
+    expect(
+      await commitFittingAnswer({
+        job: running,
+        spec,
+        reply: answer('r-u-0-2-1', [
+          [0, 0.1],
+          [1, 0.2],
+        ]),
+        kube,
+      }),
+    ).toBe(true);
+    expect(created.map((t) => t.metadata.name)).toEqual(['j-0', 'j-1']);
+  });
+  it('leaves misfits, unknown requests, errors and finished jobs to the reconcile', async () => {
+    const { kube, created } = fakeKube();
+    const cases: Array<[HPOJob, Reply]> = [
+      [
+        running,
+        answer('r-u-0-2-1', [
+          [0, 5],
+          [1, 0.2],
+        ]),
+      ],
+      [running, answer('r-u-9-1-1', [[9, 0.1]])],
+      [
+        running,
+        { v: 1, kind: 'error', requestId: 'r-u-0-2-1', sampler: 'tpe', code: 'Internal', message: 'x' },
+      ],
+      [
+        { ...running, status: { ...running.status, phase: 'Succeeded' } },
+        answer('r-u-0-2-1', [
+          [0, 0.1],
+          [1, 0.2],
+        ]),
+      ],
+    ];
+    for (const [j, reply] of cases)
+      expect(await commitFittingAnswer({ job: j, spec, reply, kube })).toBe(false);
+    expect(created).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import {
   type SamplerStatus,
   type Trial,
 } from '../../api/index.js';
+import type { SuggestAnswer, SuggestError } from '../../bus/index.js';
 import type { KubeApi } from '../kube.js';
 import type { Logger } from '../runtime/index.js';
 import type { AnswerInbox } from './inbox.js';
@@ -104,4 +105,25 @@ export async function settleAnswers(input: SettleInput): Promise<SettleResult> {
     }
   }
   return { ledger, ...(health ? { health } : {}), ...(specError !== undefined ? { specError } : {}) };
+}
+
+/**
+ * The fast path for an answer that fits its request: its Trials are created right away, without waiting
+ * for the job's turn in the work queue (a Trial is the commit point and creating one twice is harmless).
+ * Anything else (an unknown request, a misfit, an error reply, a finished job) returns false and goes
+ * through the job's reconcile, which owns the ledger. Returns whether the answer was committed.
+ */
+export async function commitFittingAnswer(args: {
+  job: HPOJob;
+  spec: ResolvedHPOJobSpec;
+  reply: SuggestAnswer | SuggestError;
+  kube: KubeApi;
+}): Promise<boolean> {
+  const { job, spec, reply, kube } = args;
+  if (reply.kind !== 'suggestions' || job.status?.phase === 'Succeeded' || job.status?.phase === 'Failed')
+    return false;
+  const record = job.status?.sampler?.requests.find((r) => r.id === reply.requestId);
+  if (!record || answerProblems(reply, record, spec).length > 0) return false;
+  await Promise.all(reply.configs.map((c) => kube.createTrial(newTrial(job, spec, c.index, c.params))));
+  return true;
 }

@@ -108,6 +108,14 @@ export class HPOJobReconciler {
     this.written = o.jobWrites ?? new OwnWrites<HPOJob>();
   }
 
+  /** The job as this reconciler last saw or wrote it, and its effective spec (for the answer fast path). */
+  current(key: string): { job: HPOJob; spec: ResolvedHPOJobSpec } | undefined {
+    const cached = this.o.cache.hpojob(key);
+    if (!cached || cached.metadata.deletionTimestamp) return undefined;
+    const job = this.written.fresher(key, cached);
+    return { job, spec: applyDefaults(job.spec, seedOf(job)) };
+  }
+
   async reconcile(key: string): Promise<void> {
     const { cache, kube } = this.o;
     // 1. The job, from the cache.
