@@ -82,7 +82,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): OperatorConfig {
         ? { imagePullPolicy: pullPolicy }
         : {}),
     },
-    workers: Number(env['ULTRON_WORKERS'] ?? 4),
+    workers: Number(env['ULTRON_WORKERS'] ?? 16),
     suggestionTimeoutMs: ms(env['ULTRON_SUGGESTION_TIMEOUT'], 30_000),
     leaseNamespace: env['POD_NAMESPACE'] ?? 'ultron-system',
     identity: env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
