@@ -24,6 +24,9 @@ bash "$E2E_CLUSTER_DIR/down.sh" --quiet
 
 ensure_debian_packages runc containernetworking-plugins iptables conntrack iproute2 openssl redis-server debootstrap
 bash "$E2E_CLUSTER_DIR/build.sh"
+# A new bed starts empty: objects and streams of an earlier bed (another run's namespaces, nodes, jobs)
+# would otherwise come back with it. Binaries and images stay cached outside BED_DIR.
+rm -rf "$BED_DIR/etcd" "$BED_DIR/data"
 mkdir -p "$BED_DIR"/{logs,pids,etcd}
 echo "$NODES" > "$BED_DIR/nodes.count"
 echo "$GPUS" > "$BED_DIR/gpus"
