@@ -45,5 +45,8 @@ export async function operatorCommand(argv: string[], io: Io): Promise<number> {
     },
   });
   await running.done;
+  // Lost leadership: exit now, whatever handles are still open, so the Deployment restarts this replica
+  // fresh (seen at scale: the process lingered with its ops server closed until the liveness probe).
+  if (exitCode !== 0) process.exit(exitCode);
   return exitCode;
 }

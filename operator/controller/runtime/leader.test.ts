@@ -169,3 +169,29 @@ it('refuses timings where the leader could outlive its lease', () => {
   );
   expect(() => new LeaderElector(base)).not.toThrow();
 });
+
+it('an elector stopped by its own onStoppedLeading never campaigns again (a process that exits on it)', async () => {
+  const clock = new FakeClock();
+  const client = new MemoryLeaseClient({ clock });
+  let started = 0;
+  const e: LeaderElector = new LeaderElector({
+    client,
+    namespace: NS,
+    name: NAME,
+    identity: 'a',
+    clock,
+    random: () => 0,
+    onStartedLeading: () => void started++,
+    onStoppedLeading: () => e.stop(),
+  });
+  e.start();
+  for (let t = 0; t < 2_100; t += 100) await clock.tick(100);
+  expect(started).toBe(1);
+  client.failWith(new Error('API down'));
+  for (let t = 0; t < 10_200; t += 100) await clock.tick(100);
+  expect(e.isLeader()).toBe(false);
+  client.failWith(undefined);
+  for (let t = 0; t < 30_000; t += 100) await clock.tick(100);
+  expect(started).toBe(1);
+  expect(e.isLeader()).toBe(false);
+});

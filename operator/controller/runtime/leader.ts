@@ -221,6 +221,9 @@ export class LeaderElector {
     this.leading?.abort(new LeadershipLostError(reason));
     this.leading = undefined;
     this.o.onStoppedLeading?.(reason);
+    // The callback may have stopped this elector (a process that exits on lost leadership): a stopped
+    // elector must never campaign again, or it could take the Lease back while it shuts down.
+    if ((this.state as string) === 'stopped') return;
     this.schedule(this.o.retryPeriodMs, () => this.campaign());
   }
 

@@ -60,6 +60,15 @@ describe('Trial status', () => {
     });
   });
 
+  it('clears a message that no longer holds (a merge patch would keep the old one)', () => {
+    const waiting = { ...trial, status: { phase: 'Pending' as const, message: 'waiting: PodInitializing' } };
+    const s = trialStatus(waiting, spec, { ...observed, phase: 'Running' }, undefined, NOW);
+    expect(s.message).toBe('');
+    expect(
+      trialStatus(trial, spec, { ...observed, phase: 'Running' }, undefined, NOW).message,
+    ).toBeUndefined();
+  });
+
   it('publishes finished trials as the samplers see them', () => {
     const m = metrics(0.5, 0.2);
     expect(observationOf({ ...trial, status: { phase: 'Succeeded' } }, spec, m)).toEqual({

@@ -86,7 +86,9 @@ export function trialStatus(
   }
   if (observed.startTime ?? prev.startTime) next.startTime = prev.startTime ?? observed.startTime!;
   if (phase === 'Succeeded' || phase === 'Failed') next.completionTime = observed.completionTime ?? now;
+  // A merge patch keeps a field it does not mention: an old "waiting: PodInitializing" would outlive the wait.
   if (message !== undefined) next.message = message;
+  else if (prev.message) next.message = '';
   return next;
 }
 
