@@ -12,6 +12,7 @@ import {
   type InformerFactory,
 } from './runtime/index.js';
 import { HPOJOBS, TRIALS } from './kube.js';
+import { trimJob, trimMeta, trimPod } from './trim.js';
 
 export const keyOf = (namespace: string | undefined, name: string): string =>
   `${namespace ?? 'default'}/${name}`;
@@ -92,6 +93,7 @@ export class ClusterCache {
       ...common<HPOJob & k8s.KubernetesObject>('hpojobs'),
       path: `/apis/${API_GROUP}/${API_VERSION}/${HPOJOBS}`,
       listFn: listCustom(HPOJOBS),
+      trim: trimMeta,
     });
     this.trials = new SupervisedInformer({
       ...common<Trial & k8s.KubernetesObject>('trials'),
@@ -99,18 +101,21 @@ export class ClusterCache {
       listFn: listCustom(TRIALS) as unknown as () => Promise<
         k8s.KubernetesListObject<Trial & k8s.KubernetesObject>
       >,
+      trim: trimMeta,
     });
     this.jobs = new SupervisedInformer({
       ...common<k8s.V1Job>('jobs'),
       path: '/apis/batch/v1/jobs',
       labelSelector: LABELS.hpoJob,
       listFn: () => batch.listJobForAllNamespaces({ labelSelector: LABELS.hpoJob }),
+      trim: trimJob,
     });
     this.pods = new SupervisedInformer({
       ...common<k8s.V1Pod>('pods'),
       path: '/api/v1/pods',
       labelSelector: LABELS.hpoJob,
       listFn: () => core.listPodForAllNamespaces({ labelSelector: LABELS.hpoJob }),
+      trim: trimPod,
     });
     this.wire();
   }

@@ -1,4 +1,5 @@
 import type { V1ContainerState, V1Job, V1Pod, V1PodCondition } from '@kubernetes/client-node';
+import { trimJob, trimPod } from '../trim.js';
 import { observeTrial, type PhaseInput } from './phase.js';
 
 const T0 = new Date('2026-05-01T10:00:00Z');
@@ -94,7 +95,19 @@ const disrupted = (reason: string, message = ''): V1PodCondition => ({
 });
 
 const none = { endedPods: new Set<string>() };
-const observe = (over: Partial<PhaseInput>) => observeTrial({ job: job(), pods: [], metrics: none, ...over });
+/**
+ * Every case also runs on the objects as the caches keep them (trim.ts): the trims must keep whatever
+ * the phase is derived from.
+ */
+function observe(over: Partial<PhaseInput>) {
+  const input: PhaseInput = { job: job(), pods: [], metrics: none, ...over };
+  const result = observeTrial(input);
+  const trimmed = structuredClone(input);
+  if (trimmed.job) trimJob(trimmed.job);
+  trimmed.pods.forEach(trimPod);
+  expect(observeTrial(trimmed)).toEqual(result);
+  return result;
+}
 
 describe('observeTrial', () => {
   it('is Pending without a Job, keeping the counts seen before', () => {
@@ -157,7 +170,7 @@ describe('observeTrial', () => {
   it('is Succeeded when the Job is Complete', () => {
     const j = job({ conditions: [{ type: 'Complete', lastTransitionTime: at(70) }] });
     j.status!.completionTime = at(65);
-    const o = observeTrial({ job: j, pods: [], metrics: none });
+    const o = observe({ job: j });
     expect(o).toMatchObject({ phase: 'Succeeded', completionTime: at(65).toISOString() });
   });
 
@@ -255,7 +268,7 @@ describe('observeTrial', () => {
         },
       ],
     });
-    const o = observeTrial({ job: j, pods, metrics: none });
+    const o = observe({ job: j, pods });
     expect(o).toMatchObject({ phase: 'Failed', reason: 'BackoffLimitExceeded', restarts: 3 });
     expect(o.completionTime).toBe(at(40).toISOString());
     expect(o.message).toContain('BackoffLimitExceeded: Job has reached the specified backoff limit');
@@ -268,13 +281,13 @@ describe('observeTrial', () => {
     const pods = [1, 2].map((i) =>
       pod({ name: `p${i}`, created: i, phase: 'Failed', trainer: exited(1, 'Error', 50 + i) }),
     );
-    const o = observeTrial({ job: job({ backoffLimit: 1 }), pods, metrics: none });
+    const o = observe({ job: job({ backoffLimit: 1 }), pods });
     expect(o).toMatchObject({ phase: 'Failed', reason: 'BackoffLimitExceeded', restarts: 2 });
     expect(o.completionTime).toBe(at(52).toISOString());
   });
 
   it('takes restarts from the Job when failed pods are gone', () => {
-    expect(observeTrial({ job: job({ failed: 2 }), pods: [], metrics: none }).restarts).toBe(2);
+    expect(observe({ job: job({ failed: 2 }) }).restarts).toBe(2);
   });
 
   it('ignores pods of another Job with the same name', () => {
