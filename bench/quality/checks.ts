@@ -1,0 +1,41 @@
+/**
+ * The smoke run's assertions: properties of the bridge and the harness that hold whatever the samplers'
+ * quality, so they cannot flake. Returns the failures (empty when all hold).
+ */
+import type { Results } from './results.js';
+
+export function smokeFailures(r: Results, rerun: Record<string, number[]>): string[] {
+  const failures: string[] = [];
+  for (const cell of r.cells) {
+    for (const [label, runs] of Object.entries(cell.runs)) {
+      if (runs.length !== r.meta.seeds)
+        failures.push(`${cell.cell}/${label}: ${runs.length} runs, want ${r.meta.seeds}`);
+      for (const run of runs) {
+        const where = `${cell.cell}/${label}/seed ${run.seed}`;
+        if (run.values.length !== cell.budget)
+          failures.push(`${where}: ${run.values.length} evaluations, want ${cell.budget}`);
+        if (!run.values.every(Number.isFinite)) failures.push(`${where}: a non-finite objective`);
+        // BBOB: f_opt is the true minimum (COCO confirmed it), so no point scores below it.
+        if (cell.suite === 'bbob' && run.values.some((v) => v < -1e-9))
+          failures.push(`${where}: negative regret`);
+        if (cell.suite === 'sklearn' && run.values.some((v) => v < 0 || v > 1))
+          failures.push(`${where}: an error rate outside [0, 1]`);
+      }
+    }
+    failures.push(...cell.invalid.map((e) => `${cell.cell}: invalid configuration ${e}`));
+    // The two implementations of random search see the same problems: neither is allowed to be a
+    // constant (a broken bridge that ignored the configuration would give one value per run).
+    for (const label of ['ultron-random', 'optuna-random'])
+      for (const run of cell.runs[label] ?? [])
+        if (new Set(run.values).size < 2)
+          failures.push(`${cell.cell}/${label}: every evaluation scored the same`);
+  }
+  // Determinism: the same (sampler, seed, problem) run twice gives the same evaluations, bit for bit.
+  for (const [key, values] of Object.entries(rerun)) {
+    const [cellName, label, k] = key.split('|');
+    const first = r.cells.find((c) => c.cell === cellName)?.runs[label!]?.[Number(k)]?.values;
+    if (!first || first.length !== values.length || first.some((v, i) => v !== values[i]))
+      failures.push(`${key}: a second run with the same seed gave different evaluations`);
+  }
+  return failures;
+}

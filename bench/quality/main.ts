@@ -1,0 +1,274 @@
+/**
+ * npm run bench:quality (via run.sh): our samplers and the peers on BBOB and scikit-learn tuning, in one
+ * run; raw results to JSON, the report to docs/benchmarks.md (section `search-quality`, or
+ * `search-quality-tuning` for the tuning set) and pictures to docs/. With --smoke: a small subset whose
+ * harness properties are asserted (exit 1 on a failure), nothing written to docs/.
+ *
+ * Options (each also read from the environment as BENCH_QUALITY_<NAME>, e.g. BENCH_QUALITY_SEEDS):
+ *   --smoke  --set tuning|reporting  --seeds N  --functions 1,3,…  --dims 2,5,…  --tasks a,b|none
+ *   --bbob-budget N  --sklearn-budget N  --folds N  --peers a,b  --jobs N  --out FILE  --results FILE
+ *   --report FILE (re-render the docs from a saved results file, no evaluations)
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { writeSection } from '../lib/doc-section.js';
+import { PythonWorker } from './bridge.js';
+import { smokeFailures } from './checks.js';
+import { bbobPicture, sklearnPicture } from './pictures.js';
+import { makePlan, type Plan, type PlanOptions, type SeedSet } from './plan.js';
+import { bbobSection, sklearnSection } from './report.js';
+import type { Results, RunMeta } from './results.js';
+import { ourLabel, rerun, runCell, type CellResult } from './run-cell.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const OPTIONS = {
+  smoke: { type: 'boolean' },
+  set: { type: 'string' },
+  seeds: { type: 'string' },
+  functions: { type: 'string' },
+  dims: { type: 'string' },
+  tasks: { type: 'string' },
+  'bbob-budget': { type: 'string' },
+  'sklearn-budget': { type: 'string' },
+  folds: { type: 'string' },
+  peers: { type: 'string' },
+  jobs: { type: 'string' },
+  python: { type: 'string' },
+  out: { type: 'string' },
+  results: { type: 'string' },
+  report: { type: 'string' },
+} as const;
+const { values: args } = parseArgs({ options: OPTIONS });
+
+/** A command-line option, else BENCH_QUALITY_<NAME> from the environment. */
+function opt(name: keyof typeof OPTIONS): string | undefined {
+  const v = args[name];
+  if (typeof v === 'string') return v;
+  return process.env[`BENCH_QUALITY_${name.toUpperCase().replace(/-/g, '_')}`] || undefined;
+}
+const num = (name: keyof typeof OPTIONS): number | undefined => (opt(name) ? Number(opt(name)) : undefined);
+const list = (name: keyof typeof OPTIONS): string[] | undefined =>
+  opt(name) === undefined ? undefined : opt(name) === 'none' ? [] : opt(name)!.split(',').filter(Boolean);
+const nums = (name: keyof typeof OPTIONS): number[] | undefined => list(name)?.map(Number);
+
+const log = (msg: string): void => void process.stderr.write(`bench:quality: ${msg}\n`);
+const python = opt('python') ?? join(ROOT, 'bench/quality/.venv/bin/python');
+const script = join(ROOT, 'bench/quality/worker.py');
+const smoke = args.smoke === true || process.env.BENCH_QUALITY_SMOKE === '1';
+
+function planFromOptions(): Plan {
+  const o: PlanOptions = { smoke };
+  const set = opt('set');
+  if (set) o.set = set as SeedSet;
+  o.seeds = num('seeds');
+  o.functions = nums('functions');
+  o.dimensions = nums('dims');
+  o.tasks = list('tasks');
+  o.bbobBudget = num('bbob-budget');
+  o.sklearnBudget = num('sklearn-budget');
+  o.folds = num('folds');
+  o.peers = list('peers');
+  o.jobs = num('jobs');
+  // Undefined fields mean "the preset's value".
+  for (const k of Object.keys(o) as (keyof PlanOptions)[]) if (o[k] === undefined) delete o[k];
+  return makePlan(o);
+}
+
+const instanceOf = (cell: Plan['cells'][number], k: number): number => {
+  const p = cell.problem(k);
+  return p.suite === 'bbob' ? p.instance : 0;
+};
+
+/** Runs `tasks` with at most `jobs` in flight, results in input order. */
+async function pool<T>(jobs: number, tasks: Array<() => Promise<T>>): Promise<T[]> {
+  const out = new Array<T>(tasks.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const i = next++;
+      out[i] = await tasks[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, lane));
+  return out;
+}
+
+async function measure(plan: Plan): Promise<{ results: Results; rerunValues: Record<string, number[]> }> {
+  const t0 = performance.now();
+  const probe = new PythonWorker(python, script);
+  const hello = await probe.hello();
+  await probe.close();
+  const notes: string[] = [];
+  const peers = plan.peers.filter((p) => hello.peers.includes(p));
+  for (const p of plan.peers.filter((p) => !hello.peers.includes(p)))
+    notes.push(
+      p === 'optuna-gp'
+        ? '`optuna-gp` (GPSampler) did not run: PyTorch is not installed in the venv (BENCH_QUALITY_TORCH=1 installs it).'
+        : `\`${p}\` did not run: not available in this environment.`,
+    );
+  log(
+    `${plan.cells.length} cells × ${plan.seeds} seeds; ours: ${plan.ours.join(', ')}; peers: ${peers.join(', ')}`,
+  );
+  // Longest cells first (sklearn, then high dimensions), so that the lanes finish together.
+  const cost = (c: Plan['cells'][number]): number => {
+    const p = c.problem(0);
+    return p.suite === 'sklearn' ? 100 : p.dimension;
+  };
+  const order = [...plan.cells].sort((a, b) => cost(b) - cost(a));
+  const done = await pool(
+    plan.jobs,
+    order.map((cell) => async (): Promise<CellResult> => {
+      const c0 = performance.now();
+      const worker = new PythonWorker(python, script);
+      try {
+        const result = await runCell(worker, cell, plan, peers);
+        log(`${cell.name}: ${((performance.now() - c0) / 1000).toFixed(1)} s`);
+        return result;
+      } finally {
+        await worker.close();
+      }
+    }),
+  );
+  const cells = plan.cells.map((c) => done[order.indexOf(c)]!);
+  const rerunValues: Record<string, number[]> = {};
+  if (plan.smoke) {
+    const worker = new PythonWorker(python, script);
+    try {
+      for (const cell of plan.cells
+        .slice(0, 1)
+        .concat(plan.cells.filter((c) => c.suite === 'sklearn').slice(0, 1)))
+        for (const label of [ourLabel(plan.defaultSampler), 'optuna-tpe'])
+          rerunValues[`${cell.name}|${label}|1`] = await rerun(worker, cell, plan, label, 1);
+    } finally {
+      await worker.close();
+    }
+  }
+  const bbobCells = plan.cells.filter((c) => c.suite === 'bbob');
+  const sk = plan.cells.filter((c) => c.suite === 'sklearn');
+  const firstSk = sk[0]?.problem(0);
+  const meta: RunMeta = {
+    date: new Date().toISOString(),
+    machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'})`,
+    node: process.version,
+    versions: hello.versions,
+    smoke: plan.smoke,
+    set: plan.set,
+    seeds: plan.seeds,
+    seedBase: plan.seedBase,
+    bbob: bbobCells.length
+      ? {
+          functions: [...new Set(bbobCells.map((c) => Number(/^f(\d+)/.exec(c.name)![1])))],
+          dimensions: [...new Set(bbobCells.map((c) => Number(/-d(\d+)$/.exec(c.name)![1])))],
+          instances: [
+            ...new Set(Array.from({ length: plan.seeds }, (_, k) => instanceOf(bbobCells[0]!, k))),
+          ].sort((a, b) => a - b),
+          budget: bbobCells[0]!.budget,
+        }
+      : null,
+    sklearn:
+      sk.length && firstSk?.suite === 'sklearn'
+        ? { tasks: sk.map((c) => c.name), folds: firstSk.folds, budget: sk[0]!.budget }
+        : null,
+    checkpoints: plan.checkpoints,
+    labels: [...new Set(cells.flatMap((c) => Object.keys(c.runs)))],
+    defaultLabel: ourLabel(plan.defaultSampler),
+    notes,
+    jobs: plan.jobs,
+    seconds: (performance.now() - t0) / 1000,
+  };
+  return { results: { meta, cells }, rerunValues };
+}
+
+function header(r: Results, command: string): string[] {
+  const m = r.meta;
+  const v = m.versions;
+  const lines = [
+    `# Search quality${m.set === 'tuning' ? ' — tuning set' : ''}`,
+    '',
+    `Generated by \`${command}\` on ${m.date.slice(0, 10)} in ${(m.seconds / 60).toFixed(1)} min (${m.jobs} workers): ${m.machine}, Node ${m.node}, Python ${v.python}, Optuna ${v.optuna}, hyperopt ${v.hyperopt}, coco-experiment ${v['coco-experiment']}, scikit-learn ${v['scikit-learn']}, cmaes ${v.cmaes}${v.torch ? `, torch ${v.torch}` : ''}. What is measured and why: [search-quality.md](search-quality.md).`,
+    '',
+    `${m.seeds} seeds per cell (sampler seeds ${m.seedBase}…${m.seedBase + m.seeds - 1}), the ${m.set} set${m.set === 'reporting' ? ' (nothing was tuned on it)' : ' (defaults may be chosen on it)'}.`,
+  ];
+  if (m.bbob)
+    lines.push(
+      `BBOB: functions ${m.bbob.functions.map((f) => `f${f}`).join(', ')} in ${m.bbob.dimensions.join(', ')}-D, instances ${m.bbob.instances.join(', ')} (seed k on instance k mod ${m.bbob.instances.length}), ${m.bbob.budget} evaluations per run.`,
+    );
+  if (m.sklearn)
+    lines.push(
+      `scikit-learn: ${m.sklearn.tasks.join(', ')}, ${m.sklearn.folds}-fold stratified CV, ${m.sklearn.budget} evaluations per run.`,
+    );
+  lines.push(
+    `Samplers: ours ${m.labels
+      .filter((l) => l.startsWith('ultron-'))
+      .map((l) => `\`${l}\``)
+      .join(', ')} with default settings (\`${m.defaultLabel}\` is the default for new jobs); peers ${m.labels
+      .filter((l) => !l.startsWith('ultron-'))
+      .map((l) => `\`${l}\``)
+      .join(', ')} with their libraries' defaults, seeded.`,
+  );
+  for (const n of m.notes) lines.push(`Note: ${n}`);
+  lines.push('');
+  return lines;
+}
+
+function render(r: Results, out: string, command: string): string {
+  const docs = dirname(out);
+  const suffix = r.meta.set === 'tuning' ? '-tuning' : '';
+  const pics: Record<string, string | undefined> = {};
+  for (const [name, svg] of [
+    ['bbob', bbobPicture(r)],
+    ['sklearn', sklearnPicture(r)],
+  ] as const) {
+    if (!svg) continue;
+    const file = join(docs, `search-quality-${name}${suffix}.svg`);
+    writeFileSync(file, svg);
+    pics[name] = relative(docs, file);
+  }
+  return (
+    [...header(r, command), ...bbobSection(r, pics.bbob), ...sklearnSection(r, pics.sklearn)].join('\n') +
+    '\n'
+  );
+}
+
+async function main(): Promise<void> {
+  const command = `npm run bench:quality${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  let results: Results;
+  let rerunValues: Record<string, number[]> = {};
+  const reportFrom = opt('report');
+  if (reportFrom) {
+    results = JSON.parse(readFileSync(reportFrom, 'utf8')) as Results;
+  } else {
+    const plan = planFromOptions();
+    ({ results, rerunValues } = await measure(plan));
+    const file = opt('results') ?? join(ROOT, `bench/quality/out/${plan.smoke ? 'smoke' : plan.set}.json`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(results));
+    log(`raw results: ${relative(process.cwd(), file)}`);
+  }
+  if (results.meta.smoke) {
+    const failures = smokeFailures(results, rerunValues);
+    const runs = results.cells.reduce(
+      (n, c) => n + Object.values(c.runs).reduce((m, r) => m + r.length, 0),
+      0,
+    );
+    if (failures.length) {
+      for (const f of failures) log(`FAIL ${f}`);
+      process.exitCode = 1;
+      return;
+    }
+    log(
+      `smoke: ${runs} runs over ${results.cells.length} cells, ${Object.keys(rerunValues).length} reruns: all checks passed in ${results.meta.seconds.toFixed(1)} s`,
+    );
+    return;
+  }
+  const out = opt('out') ?? join(ROOT, 'docs/benchmarks.md');
+  const text = render(results, out, command);
+  process.stdout.write(text);
+  writeSection(out, results.meta.set === 'tuning' ? 'search-quality-tuning' : 'search-quality', text);
+  log(`wrote ${relative(process.cwd(), out)}`);
+}
+
+await main();

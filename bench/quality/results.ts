@@ -1,0 +1,29 @@
+/** The raw results of one run, as main.ts writes them (JSON) and the report reads them back. */
+import type { CellResult } from './run-cell.js';
+import type { SeedSet } from './plan.js';
+
+export interface RunMeta {
+  date: string;
+  machine: string;
+  node: string;
+  versions: Record<string, string>;
+  smoke: boolean;
+  set: SeedSet;
+  seeds: number;
+  seedBase: number;
+  bbob: { functions: number[]; dimensions: number[]; instances: number[]; budget: number } | null;
+  sklearn: { tasks: string[]; folds: number; budget: number } | null;
+  checkpoints: { bbob: number[]; sklearn: number[] };
+  labels: string[];
+  defaultLabel: string;
+  notes: string[];
+  jobs: number;
+  seconds: number;
+}
+
+export interface Results {
+  meta: RunMeta;
+  cells: CellResult[];
+}
+
+export const isOurs = (label: string): boolean => label.startsWith('ultron-');
