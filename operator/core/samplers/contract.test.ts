@@ -8,6 +8,8 @@ const OPTIONS: Record<string, ContractOptions> = {
   sobol: { spaces: ALL, indexStable: true },
   grid: { spaces: GRID_SPACES, indexStable: false },
   tpe: { spaces: ALL, indexStable: false },
+  cmaes: { spaces: ALL, indexStable: true },
+  reinforce: { spaces: ALL, indexStable: true },
 };
 
 it('every built-in sampler has contract options', () => {

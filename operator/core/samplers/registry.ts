@@ -1,6 +1,8 @@
 /** The built-in samplers by name. A name not listed here is a custom sampler served over NATS. */
+import { cmaesSamplerFactory } from './cmaes/sampler.js';
 import { gridSamplerFactory } from './grid.js';
 import { randomSamplerFactory } from './random.js';
+import { reinforceSamplerFactory } from './reinforce/sampler.js';
 import { sobolSamplerFactory } from './sobol.js';
 import { tpeSamplerFactory } from './tpe/sampler.js';
 import { BUILTIN_SAMPLERS, type BuiltinSamplerName } from '../../api/types.js';
@@ -12,6 +14,8 @@ const BY_NAME: Readonly<Record<BuiltinSamplerName, SamplerFactory>> = {
   grid: gridSamplerFactory,
   sobol: sobolSamplerFactory,
   tpe: tpeSamplerFactory,
+  cmaes: cmaesSamplerFactory,
+  reinforce: reinforceSamplerFactory,
 };
 const FACTORIES: ReadonlyMap<string, SamplerFactory> = new Map(Object.entries(BY_NAME));
 
