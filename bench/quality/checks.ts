@@ -3,6 +3,7 @@
  * quality, so they cannot flake. Returns the failures (empty when all hold).
  */
 import type { Results } from './results.js';
+import { bestSoFar, bootstrapMedian, pBeats } from './stats.js';
 
 export function smokeFailures(r: Results, rerun: Record<string, number[]>): string[] {
   const failures: string[] = [];
@@ -29,6 +30,21 @@ export function smokeFailures(r: Results, rerun: Record<string, number[]>): stri
       for (const run of cell.runs[label] ?? [])
         if (new Set(run.values).size < 2)
           failures.push(`${cell.cell}/${label}: every evaluation scored the same`);
+  }
+  // The statistics agree with themselves on real data: an interval holds its median, and P(a beats b)
+  // and P(b beats a) are complementary.
+  for (const cell of r.cells) {
+    const finals = Object.entries(cell.runs).map(
+      ([label, runs]) => [label, runs.map((x) => bestSoFar(x.values).at(-1)!)] as const,
+    );
+    for (const [label, xs] of finals) {
+      const ci = bootstrapMedian(xs);
+      if (!(ci.lo <= ci.median && ci.median <= ci.hi))
+        failures.push(`${cell.cell}/${label}: interval misses its median`);
+    }
+    const [a, b] = [finals[0]![1], finals.at(-1)![1]];
+    if (Math.abs(pBeats(a, b) + pBeats(b, a) - 1) > 1e-12)
+      failures.push(`${cell.cell}: P(beats) not complementary`);
   }
   // Determinism: the same (sampler, seed, problem) run twice gives the same evaluations, bit for bit.
   for (const [key, values] of Object.entries(rerun)) {
