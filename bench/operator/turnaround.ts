@@ -70,10 +70,17 @@ const pct = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
 };
 
-async function runJob(name: string, ns: string, trials: number, parallelism: number): Promise<PodTimes[]> {
+async function runJob(
+  name: string,
+  ns: string,
+  trials: number,
+  parallelism: number,
+): Promise<{ pods: PodTimes[]; trials: Map<string, TrialTimes> }> {
   const kc = kubeConfig();
   const pods = new Map<string, PodTimes>();
+  const trialTimes = new Map<string, TrialTimes>();
   const stop = await watchPods(kc, ns, name, pods);
+  const stopTrials = await watchTrials(kc, ns, name, trialTimes);
   kubectl(['-n', ns, 'apply', '-f', '-'], fastJob({ name, sampler: 'tpe', maxTrials: trials, parallelism }));
   const t0 = Date.now();
   for (;;) {
@@ -93,7 +100,74 @@ async function runJob(name: string, ns: string, trials: number, parallelism: num
   }
   process.stderr.write('\n');
   stop();
-  return [...pods.values()];
+  stopTrials();
+  return { pods: [...pods.values()], trials: trialTimes };
+}
+
+interface TrialTimes {
+  created: number;
+  finished?: number;
+}
+
+/** Watches the job's Trials: when each appeared, and when it first showed a finished phase. */
+async function watchTrials(
+  kc: k8s.KubeConfig,
+  ns: string,
+  job: string,
+  trials: Map<string, TrialTimes>,
+): Promise<() => void> {
+  const watch = new k8s.Watch(kc);
+  const req = await watch.watch(
+    `/apis/ultron.dev/v1alpha1/namespaces/${ns}/trials`,
+    { labelSelector: `ultron.dev/hpojob=${job}` },
+    (type: string, trial: { metadata?: k8s.V1ObjectMeta; status?: { phase?: string } }) => {
+      const now = performance.timeOrigin + performance.now();
+      const name = trial.metadata?.name ?? '';
+      let t = trials.get(name);
+      if (!t && type !== 'DELETED') trials.set(name, (t = { created: now }));
+      if (
+        t &&
+        t.finished === undefined &&
+        /^(Succeeded|Failed|EarlyStopped|Stopped)$/.test(trial.status?.phase ?? '')
+      )
+        t.finished = now;
+    },
+    () => undefined,
+  );
+  return () => req.abort();
+}
+
+/**
+ * Where a turnaround goes, p50 of each: trainer terminated → its Trial finished (the agent's last
+ * metrics, the Trial reconciler); the k-th finish → the (parallelism + k)-th Trial created (request,
+ * sampler, commit); a Trial created → its Pod added (worker Job, the Job controller).
+ */
+function breakdown(pods: PodTimes[], trials: Map<string, TrialTimes>, parallelism: number): string {
+  const p50 = (xs: number[]) =>
+    pct(
+      xs.filter((x) => x >= 0),
+      50,
+    );
+  const firstPod = new Map<string, PodTimes>();
+  for (const p of [...pods].sort((a, b) => a.added - b.added))
+    if (!firstPod.has(p.trial)) firstPod.set(p.trial, p);
+  const finishing = [...firstPod.values()].flatMap((p) => {
+    const f = trials.get(p.trial)?.finished;
+    return p.trainerTerminated !== undefined && f !== undefined ? [f - p.trainerTerminated] : [];
+  });
+  const finishes = [...trials.values()]
+    .flatMap((t) => (t.finished !== undefined ? [t.finished] : []))
+    .sort((a, b) => a - b);
+  const creations = [...trials.values()].map((t) => t.created).sort((a, b) => a - b);
+  const asking: number[] = [];
+  for (let k = 0; k < finishes.length && parallelism + k < creations.length; k++)
+    asking.push(creations[parallelism + k]! - finishes[k]!);
+  const starting = [...firstPod.values()].flatMap((p) => {
+    const c = trials.get(p.trial)?.created;
+    return c !== undefined ? [p.added - c] : [];
+  });
+  const ms = (x: number) => `${Math.round(x)} ms`;
+  return `trainer end → trial finished ${ms(p50(finishing))}, → next Trial ${ms(p50(asking))}, → its Pod ${ms(p50(starting))}`;
 }
 
 /** Turnaround: the k-th trainer end is followed by the (parallelism + k)-th pod. */
@@ -112,6 +186,8 @@ interface Committed {
   hpojob: string;
   observations: number;
   roundTripMs: number;
+  /** Request published → the answer reached the operator (the rest is creating the Trials). */
+  answeredMs?: number;
 }
 
 function committedLines(since: string): Committed[] {
@@ -143,10 +219,10 @@ async function turnaround(): Promise<void> {
       [8, Number(values.trials8)],
     ] as const) {
       const started = Date.now();
-      const pods = await runJob(`turnaround-p${parallelism}`, ns, trials, parallelism);
-      const t = turnarounds(pods, parallelism);
+      const run = await runJob(`turnaround-p${parallelism}`, ns, trials, parallelism);
+      const t = turnarounds(run.pods, parallelism);
       rows.push(
-        `| turnaround, parallelism ${parallelism} | ${trials} trials, ${t.length} gaps | ${fmt(pct(t, 50))} | ${fmt(pct(t, 99))} | ${fmt((Date.now() - started) / trials)} per trial overall |`,
+        `| turnaround, parallelism ${parallelism} | ${trials} trials, ${t.length} gaps | ${fmt(pct(t, 50))} | ${fmt(pct(t, 99))} | ${fmt((Date.now() - started) / trials)} per trial overall; p50s: ${breakdown(run.pods, run.trials, parallelism)} |`,
       );
       console.log(rows.at(-1));
     }
@@ -158,9 +234,11 @@ async function turnaround(): Promise<void> {
       [5, 15],
       [n - 20, n],
     ] as const) {
-      const ms = lines.filter((l) => l.observations >= lo && l.observations <= hi).map((l) => l.roundTripMs);
+      const inRange = lines.filter((l) => l.observations >= lo && l.observations <= hi);
+      const ms = inRange.map((l) => l.roundTripMs);
+      const answered = inRange.flatMap((l) => (l.answeredMs !== undefined ? [l.answeredMs] : []));
       rows.push(
-        `| suggestion round trip (TPE), ${lo}–${hi} observations | ${ms.length} requests | ${fmt(pct(ms, 50))} | ${fmt(pct(ms, 99))} | job of ${n + 8} trials took ${fmt(Date.now() - started)} |`,
+        `| suggestion round trip (TPE), ${lo}–${hi} observations | ${ms.length} requests | ${fmt(pct(ms, 50))} | ${fmt(pct(ms, 99))} | answer in ${fmt(pct(answered, 50))} p50, the rest is creating the Trials; job of ${n + 8} trials took ${fmt(Date.now() - started)} |`,
       );
       console.log(rows.at(-1));
     }

@@ -187,6 +187,7 @@ export async function startOperator(
     if (!sent) return; // published by an earlier leader
     sentAt.delete(id);
     const ms = clock.now() - sent.at;
+    const answeredMs = sent.answeredAt !== undefined ? sent.answeredAt - sent.at : undefined;
     roundTrip.observe({ sampler: sent.sampler }, ms / 1000);
     log.info(
       {
@@ -196,6 +197,7 @@ export async function startOperator(
         trials: n,
         observations: sent.observations,
         roundTripMs: ms,
+        ...(answeredMs !== undefined ? { answeredMs } : {}),
       },
       'suggestions committed',
     );
@@ -213,7 +215,10 @@ export async function startOperator(
     requeueAfter: (k, ms) => trialQ.addAfter(k, ms),
   });
   /** Requests this leader published and has not seen committed: for the latency figures only. */
-  const sentAt = new Map<string, { at: number; sampler: string; observations: number }>();
+  const sentAt = new Map<
+    string,
+    { at: number; sampler: string; observations: number; answeredAt?: number }
+  >();
   const roundTrip = new Histogram({
     name: 'ultron_suggestion_roundtrip_seconds',
     help: 'Time from a suggestion request being published to its Trials existing, by sampler.',
@@ -274,7 +279,10 @@ export async function startOperator(
             return;
           }
           const sent = sentAt.get(reply.value.requestId);
-          if (sent) metrics.observeSuggestionLatency(reply.value.sampler, (clock.now() - sent.at) / 1000);
+          if (sent) {
+            sent.answeredAt = clock.now();
+            metrics.observeSuggestionLatency(reply.value.sampler, (sent.answeredAt - sent.at) / 1000);
+          }
           const now = hpojobs.current(key);
           if (now && (await commitFittingAnswer({ ...now, reply: reply.value, kube }))) {
             committed(

@@ -31,7 +31,14 @@ import { settleAnswers } from './answers.js';
 import type { AnswerInbox } from './inbox.js';
 import { addRequest, emptyLedger, expiredRequests, retryRequest, settleLedger } from './ledger.js';
 import { buildRequest } from './requests.js';
-import { finishedReason, isFinished, nextStatus, statusChanged, type SamplerHealth } from './status.js';
+import {
+  finishedReason,
+  isFinished,
+  nextStatus,
+  onlyProgressChanged,
+  statusChanged,
+  type SamplerHealth,
+} from './status.js';
 import { planInput } from './snapshot.js';
 
 // --- options -----------------------------------------------------------------------------------------
@@ -55,6 +62,8 @@ export interface HPOJobReconcilerOptions {
   requeueAfter(key: string, ms: number): void;
   /** Where this reconciler keeps the statuses it wrote; the Trial reconciler reads jobs through it too. */
   jobWrites?: OwnWrites<HPOJob>;
+  /** Counts and progress alone are written at most this often, ms (default 1,000). */
+  progressIntervalMs?: number;
   /** The Trials of request `id` exist; `observations` is how many the sampler was asked to replay. */
   onCommitted?: (id: string, trials: number, job: HPOJob) => void;
 }
@@ -102,6 +111,8 @@ export class HPOJobReconciler {
   private readonly written: OwnWrites<HPOJob>;
   /** Pod template dry runs already passed, by `uid/generation` (one API call per spec change). */
   private readonly dryRunOk = new Set<string>();
+  /** When each job's status was last written (for the progress throttle). */
+  private readonly lastWrite = new Map<string, number>();
 
   constructor(private readonly o: HPOJobReconcilerOptions) {
     this.timeoutMs = o.suggestionTimeoutMs ?? 30_000;
@@ -122,6 +133,7 @@ export class HPOJobReconciler {
     const cached = cache.hpojob(key);
     if (!cached) {
       this.written.forget(key);
+      this.lastWrite.delete(key);
       return;
     }
     let job: HPOJob = this.written.fresher(key, cached);
@@ -243,11 +255,15 @@ export class HPOJobReconciler {
 
     // 10. Status, only when it changed (it carries the ledger, so it is written before publishing).
     const status = nextStatus({ job, now: nowIso, actions, ledger, ...(sampler ? { sampler } : {}) });
-    if (statusChanged(job.status, status)) await this.writeStatus(job, status);
+    const waits: number[] = [];
+    if (statusChanged(job.status, status)) {
+      const due = (this.lastWrite.get(key) ?? 0) + (this.o.progressIntervalMs ?? 1_000);
+      if (onlyProgressChanged(job.status, status) && due > now) waits.push(due - now);
+      else await this.writeStatus(job, status);
+    }
     if (status.phase === 'Running') for (const r of toPublish) await this.o.publishRequest(r);
 
-    // 11. Time-based decisions come back by themselves.
-    const waits: number[] = [];
+    // 11. Time-based decisions (and a held-back progress write) come back by themselves.
     if (ledger.requests.length) {
       const oldest = Math.min(...ledger.requests.map((r) => Date.parse(r.sentAt)));
       waits.push(Math.max(50, oldest + this.timeoutMs - now));
@@ -297,6 +313,7 @@ export class HPOJobReconciler {
         status,
       );
       this.written.remember(`${ns}/${job.metadata.name}`, updated);
+      this.lastWrite.set(`${ns}/${job.metadata.name}`, this.o.clock.now());
     });
   }
 

@@ -1,7 +1,7 @@
 import type { HPOJob } from '../../api/index.js';
 import type { PlanActions } from '../../core/planner/index.js';
 import { emptyLedger } from './ledger.js';
-import { isFinished, nextStatus, statusChanged } from './status.js';
+import { isFinished, nextStatus, onlyProgressChanged, statusChanged } from './status.js';
 
 const NOW = '2026-12-01T00:00:00.000Z';
 const job: HPOJob = {
@@ -86,5 +86,33 @@ describe('HPOJob status', () => {
       ledger: emptyLedger(),
     });
     expect(statusChanged(s, again)).toBe(false);
+  });
+
+  it('tells progress alone (held back) from what is written at once', () => {
+    const at = (running: number, over: Partial<PlanActions> = {}) =>
+      nextStatus({ job, now: NOW, actions: actions(over, running), ledger: emptyLedger() });
+    const prev = at(2);
+    const later = nextStatus({
+      job: { ...job, status: prev },
+      now: NOW,
+      actions: actions({}, 1),
+      ledger: emptyLedger(),
+    });
+    expect(statusChanged(prev, later)).toBe(true);
+    expect(onlyProgressChanged(prev, later)).toBe(true);
+    // A new best trial, a ledger entry, a finished job: never held back.
+    const best = { trial: 'j-3', index: 3, params: { x: 0.2 }, objective: 0.05, step: 5 };
+    expect(onlyProgressChanged(prev, { ...later, best })).toBe(false);
+    const ledger = { nextIndex: 1, requests: [{ id: 'r', indices: [0], sentAt: NOW, attempt: 1 }] };
+    expect(onlyProgressChanged(prev, { ...later, sampler: ledger })).toBe(false);
+    const finish = { reason: 'MaxTrialsReached' as const, message: '4 of 4', phase: 'Succeeded' as const };
+    const done = nextStatus({
+      job: { ...job, status: prev },
+      now: NOW,
+      actions: actions({ finish }, 0),
+      ledger: emptyLedger(),
+    });
+    expect(onlyProgressChanged(prev, done)).toBe(false);
+    expect(onlyProgressChanged(undefined, later)).toBe(false);
   });
 });

@@ -118,3 +118,21 @@ export const isFinished = (job: HPOJob): boolean =>
 export function statusChanged(a: HPOJobStatus | undefined, b: HPOJobStatus): boolean {
   return JSON.stringify(a ?? {}) !== JSON.stringify(b);
 }
+
+/**
+ * Whether only the figures that move with every trial event changed: counts, progress, usage and the
+ * Running condition's "N trial(s) running" message. Those are written at most once per interval (at
+ * parallelism 200 they would otherwise cost a write, and a watch event to every watcher, per trial
+ * transition); the phase, conditions, best trial and the ledger are written at once.
+ */
+export function onlyProgressChanged(a: HPOJobStatus | undefined, b: HPOJobStatus): boolean {
+  if (!a || a.phase !== b.phase) return false;
+  const strip = (s: HPOJobStatus) => ({
+    ...s,
+    trials: undefined,
+    progress: undefined,
+    usage: undefined,
+    conditions: s.conditions?.map((c) => (c.type === C.Running ? { ...c, message: '' } : c)),
+  });
+  return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
+}
