@@ -9,8 +9,8 @@ export function smokeFailures(r: Results, rerun: Record<string, number[]>): stri
   const failures: string[] = [];
   for (const cell of r.cells) {
     for (const [label, runs] of Object.entries(cell.runs)) {
-      if (runs.length !== r.meta.seeds)
-        failures.push(`${cell.cell}/${label}: ${runs.length} runs, want ${r.meta.seeds}`);
+      if (runs.length !== cell.seeds)
+        failures.push(`${cell.cell}/${label}: ${runs.length} runs, want ${cell.seeds}`);
       for (const run of runs) {
         const where = `${cell.cell}/${label}/seed ${run.seed}`;
         if (run.values.length !== cell.budget)

@@ -5,12 +5,11 @@
  * harness properties are asserted (exit 1 on a failure), nothing written to docs/.
  *
  * Options (each also read from the environment as BENCH_QUALITY_<NAME>, e.g. BENCH_QUALITY_SEEDS):
- *   --smoke  --set tuning|reporting  --seeds N  --functions 1,3,…  --dims 2,5,…  --tasks a,b|none
+ *   --smoke  --set tuning|reporting  --seeds N  --sklearn-seeds N  --functions 1,3,…  --dims 2,5,…  --tasks a,b|none
  *   --bbob-budget N  --sklearn-budget N  --folds N  --peers a,b  --jobs N  --out FILE  --results FILE
  *   --report FILE (re-render the docs from a saved results file, no evaluations)
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -20,7 +19,8 @@ import { smokeFailures } from './checks.js';
 import { bbobPicture, sklearnPicture } from './pictures.js';
 import { makePlan, type Plan, type PlanOptions, type SeedSet } from './plan.js';
 import { bbobSection, sklearnSection } from './report.js';
-import type { Results, RunMeta } from './results.js';
+import type { Results } from './results.js';
+import { describeRun } from './meta.js';
 import { ourLabel, rerun, runCell, type CellResult } from './run-cell.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -28,6 +28,7 @@ const OPTIONS = {
   smoke: { type: 'boolean' },
   set: { type: 'string' },
   seeds: { type: 'string' },
+  'sklearn-seeds': { type: 'string' },
   functions: { type: 'string' },
   dims: { type: 'string' },
   tasks: { type: 'string' },
@@ -64,6 +65,7 @@ function planFromOptions(): Plan {
   const set = opt('set');
   if (set) o.set = set as SeedSet;
   o.seeds = num('seeds');
+  o.sklearnSeeds = num('sklearn-seeds');
   o.functions = nums('functions');
   o.dimensions = nums('dims');
   o.tasks = list('tasks');
@@ -76,11 +78,6 @@ function planFromOptions(): Plan {
   for (const k of Object.keys(o) as (keyof PlanOptions)[]) if (o[k] === undefined) delete o[k];
   return makePlan(o);
 }
-
-const instanceOf = (cell: Plan['cells'][number], k: number): number => {
-  const p = cell.problem(k);
-  return p.suite === 'bbob' ? p.instance : 0;
-};
 
 /** Runs `tasks` with at most `jobs` in flight, results in input order. */
 async function pool<T>(jobs: number, tasks: Array<() => Promise<T>>): Promise<T[]> {
@@ -96,7 +93,10 @@ async function pool<T>(jobs: number, tasks: Array<() => Promise<T>>): Promise<T[
   return out;
 }
 
-async function measure(plan: Plan): Promise<{ results: Results; rerunValues: Record<string, number[]> }> {
+async function measure(
+  plan: Plan,
+  partial: (r: Results) => void,
+): Promise<{ results: Results; rerunValues: Record<string, number[]> }> {
   const t0 = performance.now();
   const probe = new PythonWorker(python, script);
   const hello = await probe.hello();
@@ -110,7 +110,7 @@ async function measure(plan: Plan): Promise<{ results: Results; rerunValues: Rec
         : `\`${p}\` did not run: not available in this environment.`,
     );
   log(
-    `${plan.cells.length} cells × ${plan.seeds} seeds; ours: ${plan.ours.join(', ')}; peers: ${peers.join(', ')}`,
+    `${plan.cells.length} cells × ${plan.seeds} seeds (sklearn: ${plan.sklearnSeeds}); ours: ${plan.ours.join(', ')}; peers: ${peers.join(', ')}`,
   );
   // Longest cells first (sklearn, then high dimensions), so that the lanes finish together.
   const cost = (c: Plan['cells'][number]): number => {
@@ -118,6 +118,7 @@ async function measure(plan: Plan): Promise<{ results: Results; rerunValues: Rec
     return p.suite === 'sklearn' ? 100 : p.dimension;
   };
   const order = [...plan.cells].sort((a, b) => cost(b) - cost(a));
+  const finished = new Map<Plan['cells'][number], CellResult>();
   const done = await pool(
     plan.jobs,
     order.map((cell) => async (): Promise<CellResult> => {
@@ -126,6 +127,14 @@ async function measure(plan: Plan): Promise<{ results: Results; rerunValues: Rec
       try {
         const result = await runCell(worker, cell, plan, peers);
         log(`${cell.name}: ${((performance.now() - c0) / 1000).toFixed(1)} s`);
+        finished.set(cell, result);
+        // What has finished so far, in plan order: a run stopped early still leaves a report.
+        const sofar = plan.cells.filter((c) => finished.has(c)).map((c) => finished.get(c)!);
+        const note = `partial results: ${sofar.length} of ${plan.cells.length} cells finished.`;
+        partial({
+          meta: describeRun(plan, hello.versions, [...notes, note], sofar, (performance.now() - t0) / 1000),
+          cells: sofar,
+        });
         return result;
       } finally {
         await worker.close();
@@ -146,39 +155,7 @@ async function measure(plan: Plan): Promise<{ results: Results; rerunValues: Rec
       await worker.close();
     }
   }
-  const bbobCells = plan.cells.filter((c) => c.suite === 'bbob');
-  const sk = plan.cells.filter((c) => c.suite === 'sklearn');
-  const firstSk = sk[0]?.problem(0);
-  const meta: RunMeta = {
-    date: new Date().toISOString(),
-    machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'})`,
-    node: process.version,
-    versions: hello.versions,
-    smoke: plan.smoke,
-    set: plan.set,
-    seeds: plan.seeds,
-    seedBase: plan.seedBase,
-    bbob: bbobCells.length
-      ? {
-          functions: [...new Set(bbobCells.map((c) => Number(/^f(\d+)/.exec(c.name)![1])))],
-          dimensions: [...new Set(bbobCells.map((c) => Number(/-d(\d+)$/.exec(c.name)![1])))],
-          instances: [
-            ...new Set(Array.from({ length: plan.seeds }, (_, k) => instanceOf(bbobCells[0]!, k))),
-          ].sort((a, b) => a - b),
-          budget: bbobCells[0]!.budget,
-        }
-      : null,
-    sklearn:
-      sk.length && firstSk?.suite === 'sklearn'
-        ? { tasks: sk.map((c) => c.name), folds: firstSk.folds, budget: sk[0]!.budget }
-        : null,
-    checkpoints: plan.checkpoints,
-    labels: [...new Set(cells.flatMap((c) => Object.keys(c.runs)))],
-    defaultLabel: ourLabel(plan.defaultSampler),
-    notes,
-    jobs: plan.jobs,
-    seconds: (performance.now() - t0) / 1000,
-  };
+  const meta = describeRun(plan, hello.versions, notes, cells, (performance.now() - t0) / 1000);
   return { results: { meta, cells }, rerunValues };
 }
 
@@ -190,15 +167,15 @@ function header(r: Results, command: string): string[] {
     '',
     `Generated by \`${command}\` on ${m.date.slice(0, 10)} in ${(m.seconds / 60).toFixed(1)} min (${m.jobs} workers): ${m.machine}, Node ${m.node}, Python ${v.python}, Optuna ${v.optuna}, hyperopt ${v.hyperopt}, coco-experiment ${v['coco-experiment']}, scikit-learn ${v['scikit-learn']}, cmaes ${v.cmaes}${v.torch ? `, torch ${v.torch}` : ''}. What is measured and why: [search-quality.md](search-quality.md).`,
     '',
-    `${m.seeds} seeds per cell (sampler seeds ${m.seedBase}…${m.seedBase + m.seeds - 1}), the ${m.set} set${m.set === 'reporting' ? ' (nothing was tuned on it)' : ' (defaults may be chosen on it)'}.`,
+    `Sampler seeds from ${m.seedBase}, the ${m.set} set${m.set === 'reporting' ? ' (nothing was tuned on it)' : ' (defaults may be chosen on it)'}.`,
   ];
   if (m.bbob)
     lines.push(
-      `BBOB: functions ${m.bbob.functions.map((f) => `f${f}`).join(', ')} in ${m.bbob.dimensions.join(', ')}-D, instances ${m.bbob.instances.join(', ')} (seed k on instance k mod ${m.bbob.instances.length}), ${m.bbob.budget} evaluations per run.`,
+      `BBOB: ${m.seeds} seeds per cell, functions ${m.bbob.functions.map((f) => `f${f}`).join(', ')} in ${m.bbob.dimensions.join(', ')}-D, instances ${m.bbob.instances.join(', ')} (seed k on instance k mod ${m.bbob.instances.length}), ${m.bbob.budget} evaluations per run.`,
     );
   if (m.sklearn)
     lines.push(
-      `scikit-learn: ${m.sklearn.tasks.join(', ')}, ${m.sklearn.folds}-fold stratified CV, ${m.sklearn.budget} evaluations per run.`,
+      `scikit-learn: ${m.sklearn.seeds} seeds per task, ${m.sklearn.tasks.join(', ')}, ${m.sklearn.folds}-fold stratified CV, ${m.sklearn.budget} evaluations per run.`,
     );
   lines.push(
     `Samplers: ours ${m.labels
@@ -242,9 +219,11 @@ async function main(): Promise<void> {
     results = JSON.parse(readFileSync(reportFrom, 'utf8')) as Results;
   } else {
     const plan = planFromOptions();
-    ({ results, rerunValues } = await measure(plan));
     const file = opt('results') ?? join(ROOT, `bench/quality/out/${plan.smoke ? 'smoke' : plan.set}.json`);
     mkdirSync(dirname(file), { recursive: true });
+    ({ results, rerunValues } = await measure(plan, (r) =>
+      writeFileSync(`${file}.partial`, JSON.stringify(r)),
+    ));
     writeFileSync(file, JSON.stringify(results));
     log(`raw results: ${relative(process.cwd(), file)}`);
   }

@@ -8,7 +8,8 @@ const dashed = (label: string): boolean => !isOurs(label);
 export function bbobPicture(r: Results): string | undefined {
   const cells = r.cells.filter((c) => c.suite === 'bbob');
   if (!cells.length || !r.meta.bbob) return undefined;
-  const panels = r.meta.bbob.dimensions.map((d) => {
+  const dims = r.meta.bbob.dimensions.filter((d) => cells.some((c) => c.cell.endsWith(`-d${d}`)));
+  const panels = dims.map((d) => {
     const inDim = cells.filter((c) => c.cell.endsWith(`-d${d}`));
     const labels = r.meta.labels.filter((l) => inDim.some((c) => c.runs[l]));
     return {

@@ -20,6 +20,8 @@ export interface Cell {
   /** e.g. `f21-d5` or `svc-digits`. */
   name: string;
   budget: number;
+  /** Seed indices k = 0 … seeds − 1. */
+  seeds: number;
   /** The problem seed k runs on. */
   problem(k: number): ProblemSpec;
 }
@@ -27,7 +29,9 @@ export interface Cell {
 export interface Plan {
   smoke: boolean;
   set: SeedSet;
+  /** Seeds per BBOB cell and per scikit-learn cell (evaluations there cost ~1,000× more). */
   seeds: number;
+  sklearnSeeds: number;
   seedBase: number;
   cells: Cell[];
   /** Evaluation counts the tables report, per suite. */
@@ -60,6 +64,7 @@ export interface PlanOptions {
   smoke?: boolean;
   set?: SeedSet;
   seeds?: number;
+  sklearnSeeds?: number;
   functions?: number[];
   dimensions?: number[];
   tasks?: string[];
@@ -81,6 +86,8 @@ export function makePlan(o: PlanOptions): Plan {
   const bbobBudget = o.bbobBudget ?? (smoke ? 20 : 200);
   const sklearnBudget = o.sklearnBudget ?? (smoke ? 10 : 50);
   const folds = o.folds ?? (smoke ? 2 : 3);
+  const seeds = o.seeds ?? (smoke ? 3 : 30);
+  const sklearnSeeds = o.sklearnSeeds ?? seeds;
   const cells: Cell[] = [];
   for (const dimension of dimensions)
     for (const f of functions)
@@ -88,6 +95,7 @@ export function makePlan(o: PlanOptions): Plan {
         suite: 'bbob',
         name: `f${f}-d${dimension}`,
         budget: bbobBudget,
+        seeds,
         problem: (k) => ({
           suite: 'bbob',
           function: f,
@@ -100,6 +108,7 @@ export function makePlan(o: PlanOptions): Plan {
       suite: 'sklearn',
       name: task,
       budget: sklearnBudget,
+      seeds: sklearnSeeds,
       problem: () => ({ suite: 'sklearn', task, folds }),
     });
   const within = (budget: number, marks: number[]): number[] => {
@@ -109,7 +118,8 @@ export function makePlan(o: PlanOptions): Plan {
   return {
     smoke,
     set,
-    seeds: o.seeds ?? (smoke ? 3 : 30),
+    seeds,
+    sklearnSeeds,
     seedBase: SEED_BASE[set],
     cells,
     checkpoints: { bbob: within(bbobBudget, [50, 100]), sklearn: within(sklearnBudget, [25]) },

@@ -12,7 +12,7 @@ export interface RunMeta {
   seeds: number;
   seedBase: number;
   bbob: { functions: number[]; dimensions: number[]; instances: number[]; budget: number } | null;
-  sklearn: { tasks: string[]; folds: number; budget: number } | null;
+  sklearn: { tasks: string[]; folds: number; budget: number; seeds: number } | null;
   checkpoints: { bbob: number[]; sklearn: number[] };
   labels: string[];
   defaultLabel: string;

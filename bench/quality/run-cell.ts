@@ -21,6 +21,7 @@ export interface CellResult {
   suite: Cell['suite'];
   cell: string;
   budget: number;
+  seeds: number;
   /** By label: `ultron-<name>` for ours, the peer's name for peers. */
   runs: Record<string, Run[]>;
   /** Configurations our samplers proposed that the space rejected (must stay empty). */
@@ -100,8 +101,8 @@ function runners(
   ];
 }
 
-async function openCell(worker: PythonWorker, cell: Cell, plan: Plan) {
-  const problems = Array.from({ length: plan.seeds }, (_, k) => cell.problem(k));
+async function openCell(worker: PythonWorker, cell: Cell) {
+  const problems = Array.from({ length: cell.seeds }, (_, k) => cell.problem(k));
   const opened = await Promise.all(problems.map((p) => worker.open(p)));
   return { problems, opened, space: new Space(opened[0]!.params) };
 }
@@ -116,15 +117,16 @@ export async function runCell(
     suite: cell.suite,
     cell: cell.name,
     budget: cell.budget,
+    seeds: cell.seeds,
     runs: {},
     invalid: [],
     seconds: {},
   };
-  const { problems, opened, space } = await openCell(worker, cell, plan);
+  const { problems, opened, space } = await openCell(worker, cell);
   for (const [label, run] of runners(worker, cell, plan, peers, problems, space, result.invalid)) {
     const t0 = performance.now();
     const runs: Run[] = [];
-    for (let k = 0; k < plan.seeds; k++) {
+    for (let k = 0; k < cell.seeds; k++) {
       const seed = plan.seedBase + k;
       runs.push({ k, seed, problem: opened[k]!.name, values: await run(k, seed) });
     }
@@ -142,7 +144,7 @@ export async function rerun(
   label: string,
   k: number,
 ): Promise<number[]> {
-  const { problems, space } = await openCell(worker, cell, plan);
+  const { problems, space } = await openCell(worker, cell);
   const peers = isOurs(label) ? [] : [label];
   const found = runners(worker, cell, plan, peers, problems, space, []).find(([l]) => l === label);
   if (!found) throw new Error(`no runner ${label} for ${cell.name}`);
