@@ -36,12 +36,8 @@ function commonPrefix(a: readonly TrailEntry[], b: readonly TrailEntry[]): numbe
     const x = a[t]!;
     const y = b[t]!;
     if (x.index !== y.index || x.state !== y.state || !Object.is(x.value, y.value)) return t;
-    if (x.u === undefined || y.u === undefined) {
-      if (x.u !== y.u) return t;
-      continue;
-    }
-    if (x.u.length !== y.u.length) return t;
-    for (let i = 0; i < x.u.length; i++) if (!Object.is(x.u[i], y.u[i])) return t;
+    if (x.values.length !== y.values.length) return t;
+    for (let i = 0; i < x.values.length; i++) if (!Object.is(x.values[i], y.values[i])) return t;
   }
   return n;
 }

@@ -75,14 +75,22 @@ export function coordinatesOf(space: Space): Coordinate[] {
   return out;
 }
 
-/** A configuration's coordinates, or undefined when one is missing or not a number. */
-export function coordinatesOfConfig(
+/** The values a configuration gives the coordinates' parameters, in coordinate order. */
+export function valuesOfConfig(
   coords: readonly Coordinate[],
   config: ParamConfig,
+): (ParamValue | undefined)[] {
+  return coords.map((c) => config[c.param.name]);
+}
+
+/** The coordinates of those values, or undefined when one is missing or not a number. */
+export function coordinatesOfValues(
+  coords: readonly Coordinate[],
+  values: readonly (ParamValue | undefined)[],
 ): Float64Array | undefined {
   const out = new Float64Array(coords.length);
   for (let i = 0; i < coords.length; i++) {
-    const v = config[coords[i]!.param.name];
+    const v = values[i];
     if (typeof v !== 'number' || !Number.isFinite(v)) return undefined;
     out[i] = encodeValue(coords[i]!.param, v);
   }

@@ -25,7 +25,8 @@
 import { Rng } from '../../rng.js';
 import type { Observation, PendingTrial } from '../types.js';
 import { Cma, type Solution } from './cma.js';
-import { coordinatesOfConfig, type Coordinate } from './coords.js';
+import type { ParamValue } from '../../../api/types.js';
+import { coordinatesOfValues, valuesOfConfig, type Coordinate } from './coords.js';
 import { correctMargin, defaultMargin, encodeDiscrete } from './margin.js';
 import { defaultPopsize, strategy } from './strategy.js';
 
@@ -60,8 +61,8 @@ export interface TrailEntry {
   index: number;
   state: 'complete' | 'unusable' | 'running';
   value: number;
-  /** Its coordinates; undefined when a numeric parameter is missing. */
-  u: Float64Array | undefined;
+  /** Its values of the coordinates' parameters (coordinates are computed only for what is replayed). */
+  values: readonly (ParamValue | undefined)[];
 }
 
 /** The state once the first `consumed` trail entries are accounted for (just after a generation closed). */
@@ -91,11 +92,11 @@ export function trailOf(
       index: o.index,
       state: usable ? 'complete' : 'unusable',
       value: usable ? sign * o.value! : NaN,
-      u: coordinatesOfConfig(coords, o.params),
+      values: valuesOfConfig(coords, o.params),
     };
   });
   for (const p of pending) {
-    out.push({ index: p.index, state: 'running', value: NaN, u: coordinatesOfConfig(coords, p.params) });
+    out.push({ index: p.index, state: 'running', value: NaN, values: valuesOfConfig(coords, p.params) });
   }
   return out.sort((a, b) => a.index - b.index);
 }
@@ -154,10 +155,11 @@ function closeGeneration(
   for (let t = from; t < trail.length; t++) {
     const e = trail[t]!;
     if (e.state === 'running') return undefined;
-    if (e.state !== 'complete' || !e.u) continue;
-    const exact = redrawn(cma, coords, seed, e.index, e.u);
+    const u = e.state === 'complete' ? coordinatesOfValues(coords, e.values) : undefined;
+    if (!u) continue;
+    const exact = redrawn(cma, coords, seed, e.index, u);
     if (!exact) count++;
-    members.push({ x: exact ?? injected(cma, coords, e.u), value: e.value });
+    members.push({ x: exact ?? injected(cma, coords, u), value: e.value });
     if (members.length === cma.strategy.lambda) return { members, consumed: t + 1, injected: count };
   }
   return undefined;

@@ -13,12 +13,12 @@
  * Optuna's CmaEsSampler does with its independent sampler: CMA-ES has no model of them, so prefer tpe
  * when they matter. A space with no such numeric parameter is random search.
  *
- * State: rebuilt from the history on every request (replay.ts): a trial belongs to the generation whose
- * distribution reproduces it, a generation's first λ completed members make its update, so any
- * replica gives the same answer and trials finishing out of order need no bookkeeping. Running
- * trials (`pending`) keep a generation open until they finish; late trials of a closed generation
- * are left out, as in Optuna. A bounded memo of replay checkpoints (cache.ts) makes that cheap
- * without changing any answer.
+ * State: rebuilt from the history on every request (replay.ts), so any replica gives the same
+ * answer. Generations are consecutive index ranges holding λ completed trials each, closing once none
+ * of their trials is still running (`pending`); trials asked meanwhile all come from the current
+ * distribution. A redraw from the trial's own generator recovers the raw solution CMA-ES sampled;
+ * a trial sampled from an earlier generation is injected (Hansen 2011). A bounded memo of replay
+ * checkpoints (cache.ts) makes this cheap without changing any answer.
  *
  * Settings (defaults):          paper symbol / role
  * - popsize: 4 + ⌊3 ln n⌋       λ, trials per generation (n: the numeric parameters); ≥ 2
