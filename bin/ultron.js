@@ -35,6 +35,14 @@ if (Number(process.versions.node.split('.')[0]) < MIN_NODE) {
     console.error(`ultron: ${entry} is missing; run \`npm run setup\` in ${root} first.`);
     process.exit(2);
   }
+  // `ultron agent` is PID 1 of a trial pod's sidecar, where a signal without a handler is dropped: a
+  // trainer that ends at once gets the agent its SIGTERM while it is still loading, and the pod would
+  // then wait out its whole grace period. So the stop is caught here, before any import, for the agent.
+  if (process.argv[2] === 'agent') {
+    globalThis[Symbol.for('ultron.agent.stop')] = new Promise((resolve) => {
+      for (const s of ['SIGTERM', 'SIGINT']) process.once(s, () => resolve(s));
+    });
+  }
   const { main } = await import(entry);
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -6,10 +6,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
@@ -61,9 +61,9 @@ interface Agent {
   started: Promise<number>;
   exited: Promise<{ code: number | null; signal: string | null; at: number }>;
 }
-function startAgent(env: Record<string, string>): Agent {
+function startAgent(env: Record<string, string>, nodeArgs: string[] = []): Agent {
   const t0 = Date.now();
-  const proc = spawn(NODE, [join(repo, 'bin/ultron.js'), 'agent'], {
+  const proc = spawn(NODE, [...nodeArgs, join(repo, 'bin/ultron.js'), 'agent'], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -162,6 +162,40 @@ it('publishes complete lines, dedups a restarted agent, and on SIGTERM sends end
   ]);
   expect(agent.log()).toContain('"agent stopped"');
 }, 60_000);
+
+it('a SIGTERM that arrives while the agent is still loading is not lost: the file is read, end sent, exit 0', async () => {
+  // In a pod the agent is PID 1, where a signal without a handler is dropped and the pod then waits out
+  // its grace period; a trainer that ends at once sends it while the agent loads. Here a module hook
+  // holds the CLI's import for 1.5 s and says when it started to, so the signal surely arrives then.
+  const hooks = join(dir, 'slow-hooks.mjs');
+  const loading = join(dir, 'loading');
+  writeFileSync(
+    hooks,
+    `import { writeFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  if (r.url.endsWith('/dist/operator/cli/main.js')) {
+    writeFileSync(${JSON.stringify(loading)}, '');
+    await new Promise((res) => setTimeout(res, 1500));
+  }
+  return r;
+}\n`,
+  );
+  const register = join(dir, 'slow-register.mjs');
+  writeFileSync(
+    register,
+    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+  );
+  const jobUid = randomUUID();
+  const file = join(dir, `${jobUid}.jsonl`);
+  appendFileSync(file, 'step=1 loss=0.5\n'); // the trainer already wrote and exited
+  const agent = startAgent(trialEnv(jobUid, 'pod-uid-3', file), ['--import', register]);
+  await eventually(async () => expect(existsSync(loading)).toBe(true), 10_000, 5);
+  agent.proc.kill('SIGTERM');
+  const { code, signal } = await agent.exited;
+  expect({ code, signal }).toEqual({ code: 0, signal: null });
+  expect((await stored(metricsSubject(jobUid, 5))).map((m) => m.msg.kind)).toEqual(['report', 'end']);
+}, 30_000);
 
 it('keeps lines while NATS is away, delivers them once it is back, and gives up promptly at SIGTERM', async () => {
   const jobUid = randomUUID();

@@ -6,6 +6,9 @@ import type { Io } from '../local/io.js';
 import { agentConfigFromEnv } from '../agent/env.js';
 import { UsageError } from './args.js';
 
+/** Where bin/ultron.js leaves the stop signal it caught before loading anything. */
+const EARLY_STOP = Symbol.for('ultron.agent.stop');
+
 export const AGENT_USAGE = `usage: ultron agent
 
 The pod agent of a trial pod (a native sidecar the operator adds): tails $ULTRON_METRICS_FILE and
@@ -14,11 +17,16 @@ the pod's metrics and exits. Configured by the environment the operator sets: UL
 ULTRON_NATS_URL, ULTRON_HPOJOB_UID, ULTRON_TRIAL_INDEX, ULTRON_POD_UID (ULTRON_POD_NAME for logs).`;
 
 export async function agentCommand(args: string[], io: Io): Promise<number> {
-  // The pod may stop while the agent is still loading (a trainer that ends at once): catch SIGTERM
-  // before the slow imports, so the final read still happens.
-  const stop = new Promise<string>((resolve) => {
-    for (const s of ['SIGTERM', 'SIGINT'] as const) process.once(s, () => resolve(s));
-  });
+  // The pod may stop while the agent is still loading (a trainer that ends at once): bin/ultron.js caught
+  // SIGTERM before its first import; otherwise catch it here, before the slow imports, so the final read
+  // still happens.
+  const early = (globalThis as Record<symbol, unknown>)[EARLY_STOP];
+  const stop =
+    early instanceof Promise
+      ? (early as Promise<string>)
+      : new Promise<string>((resolve) => {
+          for (const s of ['SIGTERM', 'SIGINT'] as const) process.once(s, () => resolve(s));
+        });
   if (args.includes('--help') || args.includes('-h')) {
     io.out(AGENT_USAGE);
     return 0;

@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from './args.js';
 import { processIo, type Io } from '../local/io.js';
-import { validateCommand } from './validate.js';
 
 const USAGE = `usage: ultron <command> [flags]
 
@@ -37,8 +36,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   const [command, ...rest] = argv;
   try {
     switch (command) {
-      case 'validate':
+      case 'validate': {
+        const { validateCommand } = await import('./validate.js');
         return await validateCommand(rest, io);
+      }
       case 'run': {
         const { runCommand } = await import('./run.js');
         return await runCommand(rest, io);
