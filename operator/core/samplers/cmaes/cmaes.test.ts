@@ -253,6 +253,28 @@ describe('the cmaes sampler', () => {
     }
   });
 
+  it('restarts with twice the population when the objective goes flat (IPOP), unless told not to', () => {
+    const flat = new Space([
+      { name: 'a', type: 'float', min: 0, max: 1 },
+      { name: 'b', type: 'float', min: 0, max: 1 },
+    ]);
+    const observations: Observation[] = [];
+    for (let i = 0; i < 130; i++) {
+      const [p] = sampler.sample(request(flat, observations, [], i, 9));
+      observations.push({ index: i, params: p!, state: 'complete', value: 1 });
+    }
+    const coords = coordinatesOf(flat);
+    const trail = trailOf(coords, observations, [], 1);
+    // λ = 6 for n = 2; the flat-fitness test needs more than 10 + ⌈30·2/6⌉ = 20 generations.
+    const ipop = replay(coords, trail, 9, readCmaesSettings({}));
+    expect(ipop.restarts).toBe(1);
+    expect(ipop.cma.strategy.lambda).toBe(12);
+    expect(Array.from(ipop.cma.mean)).not.toEqual([0.5, 0.5]);
+    const single = replay(coords, trail, 9, readCmaesSettings({ restartStrategy: 'none' }));
+    expect(single.restarts).toBe(0);
+    expect(single.cma.strategy.lambda).toBe(6);
+  });
+
   it('asks every trial from the same distribution until the running ones finish', () => {
     const observations = simulate(3, 30, 1);
     const coords = coordinatesOf(space);
