@@ -57,11 +57,11 @@ export function lineChart(chart: Chart, dashed: (label: string) => boolean): str
     const ox = pi * (pw + m.left + m.right) + m.left;
     const oy = m.top;
     const n = Math.max(...panel.series.map((s) => s.ys.length));
-    const lx = (x: number): number => ox + (Math.log(x) / Math.log(Math.max(n, 2))) * pw;
+    const lx = (x: number): number => +(ox + (Math.log(x) / Math.log(Math.max(n, 2))) * pw).toFixed(1);
     const span = chart.yMax - chart.yMin;
     const ly = (y: number): number => {
       const f = (y - chart.yMin) / span;
-      return chart.invertY ? oy + f * ph : oy + ph - f * ph;
+      return +(chart.invertY ? oy + f * ph : oy + ph - f * ph).toFixed(1);
     };
     out.push(
       `<text x="${ox + pw / 2}" y="${oy - 8}" text-anchor="middle" font-weight="bold">${esc(panel.title)}</text>`,
@@ -84,7 +84,7 @@ export function lineChart(chart: Chart, dashed: (label: string) => boolean): str
       `<text transform="translate(${ox - 36},${oy + ph / 2}) rotate(-90)" text-anchor="middle">${esc(chart.yLabel)}</text>`,
     );
     for (const s of panel.series) {
-      const pts = s.ys.map((y, i) => `${lx(i + 1).toFixed(1)},${ly(y).toFixed(1)}`).join(' ');
+      const pts = s.ys.map((y, i) => `${lx(i + 1)},${ly(y)}`).join(' ');
       const dash = dashed(s.label) ? ' stroke-dasharray="5,3"' : '';
       out.push(
         `<polyline points="${pts}" fill="none" stroke="${colour(s.label)}" stroke-width="1.6"${dash}/>`,
