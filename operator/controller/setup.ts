@@ -40,6 +40,7 @@ import {
   createLogger,
   LeaderElector,
   Metrics,
+  PooledKubeConfig,
   OpsServer,
   realClock,
   runWorkers,
@@ -180,9 +181,10 @@ export async function startOperator(
       await purgeSubject(feedConn, METRICS_STREAM.name, `ultron.metrics.${uid}.>`);
     },
     requeueAfter: (k, ms) => jobQ.addAfter(k, ms),
-    onCommitted: (id, n, job) => committed(id, n, job),
+    onCommitted: (id, n, job) => committed(id, n, job, 'reconcile'),
   });
-  function committed(id: string, n: number, job: HPOJob): void {
+  /** `via`: the answer fast path, or the job's reconcile (an answer that did not fit at once). */
+  function committed(id: string, n: number, job: HPOJob, via: 'answer' | 'reconcile'): void {
     const sent = sentAt.get(id);
     if (!sent) return; // published by an earlier leader
     sentAt.delete(id);
@@ -197,6 +199,7 @@ export async function startOperator(
         trials: n,
         observations: sent.observations,
         roundTripMs: ms,
+        via,
         ...(answeredMs !== undefined ? { answeredMs } : {}),
       },
       'suggestions committed',
@@ -289,6 +292,7 @@ export async function startOperator(
               reply.value.requestId,
               reply.value.kind === 'suggestions' ? reply.value.configs.length : 0,
               now.job,
+              'answer',
             );
             jobQ.add(key);
             return;
@@ -358,7 +362,7 @@ export async function startOperator(
 }
 
 function loadKubeConfig(): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
+  const kc = new PooledKubeConfig();
   kc.loadFromDefault();
   return kc;
 }

@@ -40,3 +40,4 @@ export {
 export { Metrics, type MetricsOptions, type ReconcileObserver, type ReconcileResult } from './metrics.js';
 export { OpsServer, type OpsServerOptions, type ReadinessCheck } from './server.js';
 export { createLogger, withContext, type LogContext, type Logger, type LoggerOptions } from './logger.js';
+export { PooledKubeConfig } from './kubeconfig.js';

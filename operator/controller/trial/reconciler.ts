@@ -20,13 +20,7 @@ import { apiErrorCode, type KubeApi } from '../kube.js';
 import type { MetricsStore } from '../metrics-store.js';
 import { OwnWrites } from '../own-writes.js';
 import type { Clock, Logger } from '../runtime/index.js';
-import {
-  observationOf,
-  onlyMetricsChanged,
-  reachedStatus,
-  trialStatus,
-  trialStatusChanged,
-} from './status.js';
+import { observationOf, withinPhase, reachedStatus, trialStatus, trialStatusChanged } from './status.js';
 import { observeTrial } from './phase.js';
 
 export interface TrialReconcilerOptions {
@@ -141,9 +135,9 @@ export class TrialReconciler {
       return;
     }
 
-    // 7. Running or pending: write on change, metric-only changes throttled.
+    // 7. Running or pending: write on change; a change within the phase at most once per interval.
     if (!trialStatusChanged(trial.status, next)) return;
-    if (onlyMetricsChanged(trial.status, next)) {
+    if (withinPhase(trial.status, next)) {
       const wait = (this.lastWrite.get(key) ?? 0) + this.interval - now;
       if (wait > 0) {
         this.o.requeueAfter(key, wait);

@@ -1,6 +1,6 @@
 import { applyDefaults, type HPOJobSpec, type Trial } from '../../api/index.js';
 import { MetricsStore } from '../metrics-store.js';
-import { observationOf, onlyMetricsChanged, reachedStatus, trialStatus } from './status.js';
+import { observationOf, reachedStatus, trialStatus, withinPhase } from './status.js';
 
 const NOW = '2026-12-01T00:00:00.000Z';
 const spec = applyDefaults(
@@ -87,14 +87,17 @@ describe('Trial status', () => {
     expect(observationOf({ ...trial, status: { phase: 'Failed' } }, spec, m).state).toBe('failed');
   });
 
-  it('records what a stopped trial reached, and tells metric-only changes apart', () => {
+  it('records what a stopped trial reached, and tells changes within a phase from a new phase', () => {
     expect(reachedStatus(trial, 'EarlyStopped', spec, metrics(0.5, 0.4))).toMatchObject({
       objective: 0.4,
       step: 2,
     });
     const a = trialStatus(trial, spec, { ...observed, phase: 'Running' }, metrics(0.5), NOW);
     const b = trialStatus(trial, spec, { ...observed, phase: 'Running' }, metrics(0.5, 0.4), NOW);
-    expect(onlyMetricsChanged(a, b)).toBe(true);
-    expect(onlyMetricsChanged(a, { ...b, restarts: 2 })).toBe(false);
+    expect(withinPhase(a, b)).toBe(true);
+    expect(withinPhase(a, { ...b, restarts: 2, message: 'running again' })).toBe(true);
+    expect(withinPhase(a, { ...b, phase: 'Succeeded' })).toBe(false);
+    expect(withinPhase(undefined, b)).toBe(false);
+    expect(withinPhase({}, { phase: 'Pending' })).toBe(false);
   });
 });
