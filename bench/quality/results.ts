@@ -2,7 +2,17 @@
 import type { CellResult } from './run-cell.js';
 import type { SeedSet } from './plan.js';
 
+/** One invocation that produced results; a merged report lists several. */
+export interface RunSource {
+  command: string;
+  date: string;
+  seconds: number;
+  jobs: number;
+}
+
 export interface RunMeta {
+  /** The invocations these results come from (one, unless merged with --report a.json,b.json). */
+  sources?: RunSource[];
   date: string;
   machine: string;
   node: string;
