@@ -16,6 +16,7 @@ it('exports the runtime from one entry point', () => {
       'MemoryLeaseClient',
       'Metrics',
       'OpsServer',
+      'PooledKubeConfig',
       'SupervisedInformer',
       'WorkQueue',
       'clientNodeInformerFactory',

@@ -1,6 +1,6 @@
 import type { V1ContainerState, V1Job, V1Pod, V1PodCondition } from '@kubernetes/client-node';
 import { trimJob, trimPod } from '../trim.js';
-import { observeTrial, type PhaseInput } from './phase.js';
+import { METRICS_GRACE_MS, observeTrial, type PhaseInput } from './phase.js';
 
 const T0 = new Date('2026-05-01T10:00:00Z');
 const at = (s: number) => new Date(T0.getTime() + s * 1000);
@@ -165,6 +165,34 @@ describe('observeTrial', () => {
     // Another pod's end (an earlier, failed attempt) says nothing of this one.
     const other = { endedPods: new Set(['uid-p0']) };
     expect(observe({ pods: [p], metrics: other }).phase).toBe('Running');
+  });
+
+  it('gives a finished pod whose agent’s end is missing METRICS_GRACE_MS to deliver it (the feed may lag)', () => {
+    const done = pod({
+      name: 'p1',
+      phase: 'Succeeded',
+      trainer: exited(0, 'Completed', 60),
+      agent: exited(0),
+    });
+    const ended = at(60).getTime();
+    const early = observe({ pods: [done], now: ended + 3_000 });
+    expect(early).toMatchObject({
+      phase: 'Running',
+      reason: 'AwaitingMetrics',
+      recheckInMs: METRICS_GRACE_MS - 3_000,
+    });
+    // The Job's Complete condition does not cut the wait short either.
+    const complete = job({ conditions: [{ type: 'Complete', lastTransitionTime: at(61) }] });
+    expect(observe({ job: complete, pods: [done], now: ended + 3_000 }).phase).toBe('Running');
+    // The end arrives: Succeeded at once; or it never does: Succeeded with what arrived, after the wait.
+    const withEnd = observe({
+      pods: [done],
+      now: ended + 3_000,
+      metrics: { endedPods: new Set(['uid-p1']) },
+    });
+    expect(withEnd.phase).toBe('Succeeded');
+    expect(withEnd.recheckInMs).toBeUndefined();
+    expect(observe({ pods: [done], now: ended + METRICS_GRACE_MS }).phase).toBe('Succeeded');
   });
 
   it('is Succeeded when the Job is Complete', () => {

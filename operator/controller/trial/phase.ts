@@ -33,7 +33,17 @@ export interface PhaseInput {
    * never go down: the previous `restarts` and `preemptions` (the Trial's status) are floors.
    */
   previous?: { restarts?: number; preemptions?: number; preemptedPods?: readonly string[] };
+  /** Now, ms since the epoch: a finished pod whose agent's `end` is missing is waited for until then. */
+  now?: number;
 }
+
+/**
+ * How long a trial whose pod (or Job) has finished waits for its agent's `end`. The agent exits only
+ * after `end` is stored, so a missing one is the operator's metrics feed lagging (seen under load): the
+ * last metrics would be lost if the trial finished at once. An agent that gave up (NATS away) exits
+ * without `end`; its trial finishes after this, with what arrived.
+ */
+export const METRICS_GRACE_MS = 10_000;
 
 export interface TrialObservation {
   phase: ObservedPhase;
@@ -48,6 +58,8 @@ export interface TrialObservation {
   completionTime?: string;
   reason?: string;
   message?: string;
+  /** Observe again after this long (waiting for an agent's `end`, METRICS_GRACE_MS). */
+  recheckInMs?: number;
 }
 
 const DEFAULT_BACKOFF_LIMIT = 6;
@@ -159,6 +171,16 @@ const created = (p: V1Pod): number => {
   return t === undefined ? 0 : new Date(t).getTime();
 };
 
+/** The ms left to wait for the `end` of a finished pod's agent, or 0 when there is nothing to wait for. */
+function awaitingEnd(pod: V1Pod, ended: ReadonlySet<string>, now: number | undefined): number {
+  if (now === undefined || ended.has(pod.metadata?.uid ?? '')) return 0;
+  const finished = trainerStatus(pod).status?.state?.terminated?.finishedAt as When;
+  const at = finished === undefined ? NaN : new Date(finished).getTime();
+  if (Number.isNaN(at)) return 0;
+  const left = at + METRICS_GRACE_MS - now;
+  return left > 0 ? left : 0;
+}
+
 export function observeTrial(input: PhaseInput): TrialObservation {
   const { job, metrics, previous } = input;
   const jobUid = job?.metadata?.uid;
@@ -198,6 +220,15 @@ export function observeTrial(input: PhaseInput): TrialObservation {
   const succeededPod = states.find((s) => s.state === 'succeeded');
   const finishedAt = (p: V1Pod | undefined) =>
     iso(trainerStatus(p ?? {}).status?.state?.terminated?.finishedAt as When);
+  const awaiting = succeededPod && awaitingEnd(succeededPod.pod, metrics.endedPods, input.now);
+  if (awaiting)
+    return {
+      ...base,
+      phase: 'Running',
+      reason: PhaseReasons.AwaitingMetrics,
+      message: `the trainer of pod ${succeededPod.pod.metadata?.name} exited 0; waiting for its last metrics`,
+      recheckInMs: awaiting,
+    };
   if (done) {
     const at =
       iso((job.status?.completionTime ?? done.lastTransitionTime) as When) ?? finishedAt(succeededPod?.pod);

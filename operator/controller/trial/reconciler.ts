@@ -116,13 +116,15 @@ export class TrialReconciler {
     }
 
     // 5. The observed state (a trainer that exited 0 counts as Succeeded once its agent's last metrics
-    //    are in, or its pod has ended).
+    //    are in, or, METRICS_GRACE_MS after it ended, once its pod has ended).
     const observed = observeTrial({
       ...(worker ? { job: worker } : {}),
       pods: cache.podsOf(key),
       metrics: { endedPods: metrics?.endedPods ?? new Set<string>() },
       previous: { restarts: trial.status?.restarts ?? 0 },
+      now,
     });
+    if (observed.recheckInMs) this.o.requeueAfter(key, observed.recheckInMs);
     const next = trialStatus(trial, spec, observed, metrics, nowIso);
 
     // 6. A finished trial publishes its observation, then records it with the final status.
