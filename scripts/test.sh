@@ -12,6 +12,8 @@ echo "== lint" && eslint . --max-warnings 0
 echo "== format" && prettier --check "operator/**/*.ts" "e2e/**/*.ts" "bench/**/*.ts" --no-error-on-unmatched-pattern >/dev/null
 echo "== unit tests" && node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects unit
 echo "== python tests" && bash scripts/python-tests.sh
+# Our samplers against Optuna and hyperopt on COCO BBOB and scikit-learn, tiny (the full run: npm run bench:quality).
+echo "== search-quality smoke" && bash bench/quality/run.sh --smoke
 if [ "${ULTRON_E2E:-1}" != "0" ] && [ -f e2e/run.sh ]; then
   echo "== end-to-end tests (test bed)" && bash e2e/run.sh
 fi
