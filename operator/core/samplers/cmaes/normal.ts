@@ -1,4 +1,5 @@
 /** The standard normal distribution function and its inverse, for the margin correction. */
+import { erfc } from '../tpe/math.js';
 
 /**
  * Φ(x) through the complementary error function's Chebyshev fit (Press et al., Numerical Recipes,
@@ -6,23 +7,8 @@
  * α ≈ 1/(n·λ).
  */
 export function normalCdf(x: number): number {
-  const z = Math.abs(x) / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * z);
-  const poly =
-    -1.26551223 +
-    t *
-      (1.00002368 +
-        t *
-          (0.37409196 +
-            t *
-              (0.09678418 +
-                t *
-                  (-0.18628806 +
-                    t *
-                      (0.27886807 +
-                        t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-  const erfc = t * Math.exp(-z * z + poly);
-  return x >= 0 ? 1 - erfc / 2 : erfc / 2;
+  // Φ(x) = erfc(−x/√2)/2, with the erfc TPE uses.
+  return erfc(-x / Math.SQRT2) / 2;
 }
 
 // Acklam's rational approximation of Φ⁻¹ (relative error below 1.2e-9), central and tail pieces.
