@@ -481,6 +481,10 @@ function hpoJob(o: JobSpec): string {
   });
 }
 
+/** `to − from` when both times are known. */
+const between = (from: number | undefined, to: number | undefined): number | undefined =>
+  from !== undefined && to !== undefined ? to - from : undefined;
+
 interface LogLine {
   level?: number | string;
   msg?: string;
@@ -934,40 +938,14 @@ function figures(r: RunReport): Figures {
     durationS: (r.ended - r.applied) / 1000,
     ...(r.specs.length > 1 ? { jobE2eP50: pct(jobE2e, 50) } : {}),
     stages: [
-      ['Trial → its Job (operator)', stage((t, _p, j) => (j === undefined ? undefined : j - t.added))],
-      [
-        'Job → its Pod (Job controller)',
-        stage((_t, p, j) => (p && j !== undefined ? p.added - j : undefined)),
-      ],
-      ['Pod → bound (scheduler)', stage((_t, p) => (p?.bound !== undefined ? p.bound - p.added : undefined))],
-      [
-        'bound → trainer running (kwok)',
-        stage((_t, p) =>
-          p?.bound !== undefined && p.running !== undefined ? p.running - p.bound : undefined,
-        ),
-      ],
-      [
-        'running → Pod Succeeded (kwok delay)',
-        stage((_t, p) =>
-          p?.running !== undefined && p.succeeded !== undefined ? p.succeeded - p.running : undefined,
-        ),
-      ],
-      [
-        'metrics injected → acked (this program)',
-        stage((_t, p) =>
-          p?.injected !== undefined && p.injectedAck !== undefined ? p.injectedAck - p.injected : undefined,
-        ),
-      ],
-      [
-        'Pod Succeeded → Trial Succeeded (operator)',
-        stage((t, p) =>
-          p?.succeeded !== undefined && t.finished !== undefined ? t.finished - p.succeeded : undefined,
-        ),
-      ],
-      [
-        'Trial created → Trial finished',
-        stage((t) => (t.finished !== undefined ? t.finished - t.added : undefined)),
-      ],
+      ['Trial → its Job (operator)', stage((t, _p, j) => between(t.added, j))],
+      ['Job → its Pod (Job controller)', stage((_t, p, j) => (p ? between(j, p.added) : undefined))],
+      ['Pod → bound (scheduler)', stage((_t, p) => between(p?.added, p?.bound))],
+      ['bound → trainer running (kwok)', stage((_t, p) => between(p?.bound, p?.running))],
+      ['running → Pod Succeeded (kwok delay)', stage((_t, p) => between(p?.running, p?.succeeded))],
+      ['metrics injected → acked (this program)', stage((_t, p) => between(p?.injected, p?.injectedAck))],
+      ['Pod Succeeded → Trial Succeeded (operator)', stage((t, p) => between(p?.succeeded, t.finished))],
+      ['Trial created → Trial finished', stage((t) => between(t.added, t.finished))],
     ],
     turnaround,
     listDelta,
