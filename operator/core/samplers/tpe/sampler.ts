@@ -116,6 +116,67 @@ export function rankTrials(
   return [...completed, ...pruned, ...running].map(({ index, params }) => ({ index, params }));
 }
 
+/**
+ * The good group (the best γ(n) of the ranked trials, n counting the running ones under constant liar)
+ * and the rest, each in trial order: the same split as ranking every trial with rankTrials and cutting
+ * it, but when the good group is all completed trials (the usual case) it is found by selection,
+ * without sorting the whole history.
+ */
+export function splitTrials(
+  observations: readonly Observation[],
+  pending: readonly PendingTrial[],
+  sign: 1 | -1,
+  settings: Pick<TpeSettings, 'gamma' | 'constantLiar'>,
+): { below: Ranked[]; above: Ranked[] } {
+  const completed: Observation[] = [];
+  const pruned: Observation[] = [];
+  for (const o of observations) {
+    if (o.state === 'complete') {
+      if (o.value !== undefined && Number.isFinite(o.value)) completed.push(o);
+    } else if (o.state === 'pruned' && o.intermediate?.length) {
+      if (Number.isFinite(o.intermediate[o.intermediate.length - 1]!.value)) pruned.push(o);
+    }
+  }
+  const running = settings.constantLiar ? pending : [];
+  const n = completed.length + pruned.length + running.length;
+  const nBelow = Math.min(
+    n,
+    Math.max(1, settings.gamma === undefined ? defaultGamma(n) : Math.ceil(settings.gamma * n)),
+  );
+  const byIndex = (a: Ranked, b: Ranked): number => a.index - b.index;
+  if (nBelow > completed.length) {
+    const ranked = rankTrials(observations, pending, sign, settings.constantLiar);
+    return { below: ranked.slice(0, nBelow).sort(byIndex), above: ranked.slice(nBelow).sort(byIndex) };
+  }
+  // The nBelow best completed trials by (value, index), kept sorted best first by insertion; pruned
+  // and running trials rank after every completed one, so they all go above.
+  const better = (a: Observation, b: Observation): boolean =>
+    sign * a.value! < sign * b.value! || (a.value === b.value && a.index < b.index);
+  const best: Observation[] = [];
+  for (const o of completed) {
+    if (best.length === nBelow && !better(o, best[nBelow - 1]!)) continue;
+    let j = Math.min(best.length, nBelow - 1);
+    while (j > 0 && better(o, best[j - 1]!)) {
+      best[j] = best[j - 1]!;
+      j--;
+    }
+    best[j] = o;
+  }
+  const chosen = new Set(best);
+  const below: Ranked[] = best.map(({ index, params }) => ({ index, params }));
+  const above: Ranked[] = [];
+  for (const o of completed) if (!chosen.has(o)) above.push({ index: o.index, params: o.params });
+  for (const o of pruned) above.push({ index: o.index, params: o.params });
+  for (const p of running) above.push({ index: p.index, params: p.params });
+  below.sort(byIndex);
+  for (let i = 1; i < above.length; i++)
+    if (above[i]!.index < above[i - 1]!.index) {
+      above.sort(byIndex);
+      break;
+    }
+  return { below, above };
+}
+
 class TpeSampler implements Sampler {
   readonly name = 'tpe';
 
@@ -136,22 +197,17 @@ class TpeSampler implements Sampler {
     rng: Rng,
   ): ParamConfig {
     const { space } = request;
-    const finished = request.observations.filter(
-      (o) =>
-        (o.state === 'complete' && o.value !== undefined) || (o.state === 'pruned' && o.intermediate?.length),
-    ).length;
+    let finished = 0;
+    for (const o of request.observations)
+      if (
+        (o.state === 'complete' && o.value !== undefined) ||
+        (o.state === 'pruned' && o.intermediate?.length)
+      )
+        finished++;
     if (finished < settings.nStartupTrials || finished === 0) return sampleUniform(space, rng);
 
     const sign = request.direction === 'maximize' ? -1 : 1;
-    const ranked = rankTrials(request.observations, pending, sign, settings.constantLiar);
-    const n = ranked.length;
-    const nBelow = Math.min(
-      n,
-      Math.max(1, settings.gamma === undefined ? defaultGamma(n) : Math.ceil(settings.gamma * n)),
-    );
-    const byIndex = (a: Ranked, b: Ranked): number => a.index - b.index;
-    const below = ranked.slice(0, nBelow).sort(byIndex);
-    const above = ranked.slice(nBelow).sort(byIndex);
+    const { below, above } = splitTrials(request.observations, pending, sign, settings);
 
     const config: ParamConfig = {};
     const joint = settings.multivariate ? space.params.filter((p) => !p.when) : [];

@@ -6,7 +6,7 @@ import type { Observation, SampleRequest } from '../types.js';
 import { defaultGamma, defaultWeights } from './defaults.js';
 import { erfc, logNormalMass, normalCdf } from './math.js';
 import { ParzenEstimator } from './parzen-estimator.js';
-import { rankTrials } from './sampler.js';
+import { rankTrials, splitTrials } from './sampler.js';
 
 const tpe = getSamplerFactory('tpe')!;
 
@@ -261,6 +261,46 @@ describe('TPE sampler', () => {
       true,
     );
     expect(ranked.map((r) => r.index)).toEqual([1, 0, 3, 2, 5]);
+  });
+
+  it('splits like ranking every trial and cutting the ranking (ties, pruned, failed, running, unordered)', () => {
+    const rng = new Rng(11);
+    for (let round = 0; round < 200; round++) {
+      const n = 1 + rng.int(60);
+      const observations: Observation[] = rng.shuffle(
+        Array.from({ length: n }, (_, i): Observation => {
+          const u = rng.random();
+          const value = rng.int(8) / 2; // coarse, so that ties are common
+          if (u < 0.15) return { index: i, params: { x: i }, state: 'failed' };
+          if (u < 0.3) {
+            const last = rng.random() < 0.2 ? NaN : value;
+            return {
+              index: i,
+              params: { x: i },
+              state: 'pruned',
+              intermediate: [{ step: rng.int(3), value: last }],
+            };
+          }
+          return {
+            index: i,
+            params: { x: i },
+            state: 'complete',
+            value: rng.random() < 0.05 ? Infinity : value,
+          };
+        }),
+      );
+      const pending = Array.from({ length: rng.int(4) }, (_, j) => ({ index: n + j, params: { x: n + j } }));
+      const sign = rng.random() < 0.5 ? 1 : -1;
+      const settings = { gamma: rng.random() < 0.5 ? undefined : 0.3, constantLiar: rng.random() < 0.7 };
+      const ranked = rankTrials(observations, pending, sign, settings.constantLiar);
+      if (ranked.length === 0) continue;
+      const g = settings.gamma === undefined ? defaultGamma(ranked.length) : Math.ceil(0.3 * ranked.length);
+      const nBelow = Math.min(ranked.length, Math.max(1, g));
+      const byIndex = (a: { index: number }, b: { index: number }) => a.index - b.index;
+      const { below, above } = splitTrials(observations, pending, sign, settings);
+      expect(below).toEqual(ranked.slice(0, nBelow).sort(byIndex));
+      expect(above).toEqual(ranked.slice(nBelow).sort(byIndex));
+    }
   });
 
   it('models conditional parameters only where they are active', () => {
