@@ -105,6 +105,43 @@ it('replays one subject up to a sequence, and from a sequence on', async () => {
   expect(await bus.replay(OBSERVATIONS_STREAM.name, observationsSubject(randomUUID()), 1_000)).toEqual([]);
 });
 
+it('a replay is a batch Direct Get (no consumer), crosses batches, and falls back without allow_direct', async () => {
+  const bus = open();
+  await bus.ensureStreams();
+  const a = observationsSubject(randomUUID());
+  const b = observationsSubject(randomUUID());
+  // 2,100 of a, interleaved with b: three Direct Get batches of 1,000.
+  const seqs: number[] = [];
+  for (let i = 0; i < 2_100; i++) {
+    seqs.push((await bus.publish(a, { i }, `${a}-${i}`)).seq);
+    if (i % 100 === 0) await bus.publish(b, { i }, `${b}-${i}`);
+  }
+  const nc = await connect({ servers: srv.url });
+  const jsm = await jetstreamManager(nc);
+  const apiCalls = async () => (await jsm.getAccountInfo()).api.total;
+  const before = await apiCalls();
+  const all = await bus.replay(OBSERVATIONS_STREAM.name, a, seqs.at(-1)!);
+  expect(all.map((m) => m.seq)).toEqual(seqs);
+  const tail = await bus.replay(OBSERVATIONS_STREAM.name, a, seqs[1_500]!, { fromSeq: seqs[1_490]! });
+  expect(tail.map((m) => m.seq)).toEqual(seqs.slice(1_490, 1_501));
+  // No consumer was created (each create is a JetStream API call; the info calls themselves count 1).
+  expect((await apiCalls()) - before).toBeLessThanOrEqual(1);
+
+  // A stream without allow_direct (made by an older Ultron, or changed by an admin): a fresh client
+  // falls back to ordered consumers and reads the same; ensureStreams turns Direct Get back on.
+  await jsm.streams.update(OBSERVATIONS_STREAM.name, { allow_direct: false });
+  const log = memoryLogger();
+  const old = connectBus({ servers: srv.url, name: 'no-direct', log });
+  buses.push(old);
+  await old.ready;
+  const again = await old.replay(OBSERVATIONS_STREAM.name, a, seqs[20]!, { fromSeq: seqs[10]! });
+  expect(again.map((m) => m.seq)).toEqual(seqs.slice(10, 21));
+  expect(log.records.some((l) => l.msg.includes('batch direct get unavailable'))).toBe(true);
+  expect((await old.ensureStreams())[OBSERVATIONS_STREAM.name]).toBe('updated');
+  expect((await jsm.streams.info(OBSERVATIONS_STREAM.name)).config.allow_direct).toBe(true);
+  await nc.close();
+});
+
 it('a durable consumer acks, naks a failed message for redelivery, and survives its deletion', async () => {
   const bus = open();
   await bus.ensureStreams();

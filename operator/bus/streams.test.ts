@@ -17,6 +17,7 @@ describe('stream configuration', () => {
       max_age: 86_400 * 1e9,
       duplicate_window: 600 * 1e9,
       num_replicas: 3,
+      allow_direct: true,
     });
   });
 
@@ -30,6 +31,8 @@ describe('stream configuration', () => {
       'subjects',
       'max_age',
     ]);
+    // A stream made before replays read by Direct Get is turned on in place.
+    expect(streamDrift({ ...want, allow_direct: false }, want).updatable).toEqual(['allow_direct']);
     expect(streamDrift({ ...want, retention: 'workqueue', storage: 'memory' }, want).immutable).toEqual([
       'retention',
       'storage',

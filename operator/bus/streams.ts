@@ -15,6 +15,11 @@ export interface OwnedStreamConfig {
   max_age: number;
   duplicate_window: number;
   num_replicas: number;
+  /**
+   * Direct Get on every replica: a sampler reads the tail of a job's observations in one request
+   * (a batch Direct Get) instead of creating, reading and deleting an ordered consumer.
+   */
+  allow_direct: boolean;
 }
 
 const NS_PER_SECOND = 1_000_000_000;
@@ -28,6 +33,7 @@ export function streamConfig(spec: StreamSpec, replicas = 1): OwnedStreamConfig 
     max_age: spec.maxAgeSeconds * NS_PER_SECOND,
     duplicate_window: spec.duplicateWindowSeconds * NS_PER_SECOND,
     num_replicas: replicas,
+    allow_direct: true,
   };
 }
 
@@ -49,7 +55,7 @@ export function streamDrift(current: Partial<Record<string, unknown>>, want: Own
   const updatable: Array<keyof OwnedStreamConfig> = [];
   const immutable: Array<keyof OwnedStreamConfig> = [];
   if (!sameList(current['subjects'] as string[] | undefined, want.subjects)) updatable.push('subjects');
-  for (const k of ['max_age', 'duplicate_window', 'num_replicas'] as const)
+  for (const k of ['max_age', 'duplicate_window', 'num_replicas', 'allow_direct'] as const)
     if (current[k] !== want[k]) updatable.push(k);
   for (const k of ['retention', 'storage'] as const) if (current[k] !== want[k]) immutable.push(k);
   return { updatable, immutable };
