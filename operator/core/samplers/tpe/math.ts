@@ -48,6 +48,17 @@ export function logNormalMass(a: number, b: number): number {
   return -0.5 * near * near - LOG_SQRT_2PI + Math.log(b - a);
 }
 
+/**
+ * log(Φ(b) − Φ(a)) for a ≤ 0 ≤ b: the mass of a kernel centred inside its range (every TPE kernel).
+ * A tail beyond 8.5σ holds less than 2^−55 and cannot change 1 − tails in double precision, so its
+ * erfc is skipped (with narrow kernels, most of them).
+ */
+export function logInnerMass(a: number, b: number): number {
+  const lower = a > -8.5 ? 0.5 * erfc(-a / SQRT2) : 0;
+  const upper = b < 8.5 ? 0.5 * erfc(b / SQRT2) : 0;
+  return Math.log(1 - lower - upper);
+}
+
 /** A draw from N(mu, sigma) truncated to [low, high], by inverse-CDF-free rejection with a fallback. */
 export function sampleTruncatedNormal(
   rng: Rng,

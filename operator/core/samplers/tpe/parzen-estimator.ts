@@ -29,8 +29,15 @@
  */
 import type { ParamValue, Parameter } from '../../../api/types.js';
 import type { Rng } from '../../rng.js';
-import { fromInternal, internalRange, snapNumeric, stepOf, toInternal } from '../../space/space.js';
-import { LOG_SQRT_2PI, logNormalMass, logSumExp, sampleTruncatedNormal } from './math.js';
+import {
+  fromInternal,
+  internalRange,
+  snapNumeric,
+  stepOf,
+  toInternal,
+  type NumericParameter,
+} from '../../space/space.js';
+import { LOG_SQRT_2PI, logInnerMass, logNormalMass, logSumExp, sampleTruncatedNormal } from './math.js';
 
 export interface EstimatorOptions {
   priorWeight: number;
@@ -45,14 +52,16 @@ export interface EstimatorOptions {
 
 interface NumericDim {
   kind: 'numeric';
-  param: Exclude<Parameter, { type: 'categorical' }>;
+  param: NumericParameter;
   low: number;
   high: number;
   discrete: boolean;
+  /** Per kernel (the prior last): centre, width, 1/σ, 1/(σ√2), and the log-mass within [low, high]. */
   mu: Float64Array;
   sigma: Float64Array;
-  /** log σ + log Z (the truncation's normaliser), per kernel. */
-  logNorm: Float64Array;
+  invSigma: Float64Array;
+  invSigmaSqrt2: Float64Array;
+  logMass: Float64Array;
 }
 interface CategoricalDim {
   kind: 'categorical';
@@ -62,39 +71,89 @@ interface CategoricalDim {
 }
 type Dim = NumericDim | CategoricalDim;
 
-/** Candidates in the estimator's coordinates: numeric → internal (log) value, categorical → index. */
+/**
+ * Points in the estimator's coordinates, row-major (one row per point, one column per parameter):
+ * numeric → internal value (log for `log: true`), categorical → index into its values.
+ */
 export type Candidates = Float64Array;
+
+/** Values (one row per observation, in `params` order) in estimator coordinates. */
+export function toCoordinates(
+  params: readonly Parameter[],
+  rows: readonly (readonly ParamValue[])[],
+): Float64Array {
+  const D = params.length;
+  const out = new Float64Array(rows.length * D);
+  for (let d = 0; d < D; d++) {
+    const p = params[d]!;
+    for (let k = 0; k < rows.length; k++) out[k * D + d] = coordinateOf(p, rows[k]![d]!);
+  }
+  return out;
+}
+
+export function coordinateOf(p: Parameter, v: ParamValue): number {
+  return p.type === 'categorical' ? p.values.indexOf(v) : toInternal(p, v as number);
+}
 
 export class ParzenEstimator {
   private readonly dims: Dim[];
-  private readonly logWeights: Float64Array;
   private readonly weights: Float64Array;
+  /** Per kernel: its log weight minus the log normalisers of its continuous dims (logPdf's start). */
+  private readonly base: Float64Array;
   readonly kernels: number;
 
   /**
    * @param params the parameters modelled jointly
-   * @param observations one row per observation, values in `params` order (all active)
+   * @param points the observations in estimator coordinates (n × params.length, toCoordinates)
    * @param obsWeights one weight per observation (recency ramp), not normalised
    */
   constructor(
     params: readonly Parameter[],
-    observations: readonly (readonly ParamValue[])[],
+    points: Float64Array,
     obsWeights: ArrayLike<number>,
     options: EstimatorOptions,
   ) {
-    const n = observations.length;
-    this.kernels = n + 1;
-    this.weights = new Float64Array(this.kernels);
+    const D = params.length;
+    const n = D === 0 ? 0 : points.length / D;
+    const K = n + 1;
+    this.kernels = K;
+    this.weights = new Float64Array(K);
     let total = options.priorWeight;
     for (let k = 0; k < n; k++) total += obsWeights[k]!;
     for (let k = 0; k < n; k++) this.weights[k] = obsWeights[k]! / total;
     this.weights[n] = options.priorWeight / total;
-    this.logWeights = this.weights.map(Math.log);
+    // One buffer for every numeric dim's per-kernel arrays (fewer allocations in the hot path).
+    const numeric = params.filter((p) => p.type !== 'categorical').length;
+    const buffer = new Float64Array(5 * K * numeric);
+    let slot = 0;
+    const take = (): Float64Array => buffer.subarray(K * slot, K * ++slot);
     this.dims = params.map((param, d) =>
       param.type === 'categorical'
-        ? categoricalDim(param, observations, d, options)
-        : numericDim(param, observations, obsWeights, d, params.length, options),
+        ? categoricalDim(param, points, n, D, d, options)
+        : numericDim(param, points, n, D, d, obsWeights, options, take),
     );
+    this.base = new Float64Array(K);
+    for (let k = 0; k < K; k++) this.base[k] = Math.log(this.weights[k]!);
+    for (const dim of this.dims) {
+      if (dim.kind === 'categorical' || dim.discrete) continue;
+      // Kernels mostly share σ (Scott's rule gives one per dim): one log per run of equal widths.
+      let inv = NaN;
+      let logInv = NaN;
+      for (let k = 0; k < K; k++) {
+        if (dim.invSigma[k] !== inv) logInv = Math.log((inv = dim.invSigma[k]!));
+        this.base[k] = this.base[k]! - LOG_SQRT_2PI + logInv - dim.logMass[k]!;
+      }
+    }
+  }
+
+  /** From parameter values (one row per observation, in `params` order, all active). */
+  static fromValues(
+    params: readonly Parameter[],
+    observations: readonly (readonly ParamValue[])[],
+    obsWeights: ArrayLike<number>,
+    options: EstimatorOptions,
+  ): ParzenEstimator {
+    return new ParzenEstimator(params, toCoordinates(params, observations), obsWeights, options);
   }
 
   /** `count` draws from the mixture, in estimator coordinates (count × dims, row-major). */
@@ -121,36 +180,46 @@ export class ParzenEstimator {
     return out;
   }
 
-  /** log density (log mass for discrete and categorical parameters) of each candidate. */
+  /**
+   * log density (log mass for discrete and categorical parameters) of each candidate.
+   *
+   * TPE's hot loop: g has a kernel per observation, so at 1,000 observations this is 24 candidates ×
+   * 1,000 kernels × the dims. A continuous dim adds −((x − μ)/(σ√2))² to each kernel's log-term, with
+   * 1/(σ√2) precomputed and every constant (log weight, log √(2π)σ, the truncation's log-mass) folded
+   * into one start value per kernel (`base`). Equal to the textbook formula to rounding (~1e-15), not
+   * bit for bit; deterministic.
+   */
   logPdf(candidates: Candidates, count: number): Float64Array {
     const D = this.dims.length;
     const K = this.kernels;
     const out = new Float64Array(count);
-    const perKernel = new Float64Array(K);
+    const acc = new Float64Array(K);
     for (let i = 0; i < count; i++) {
-      perKernel.set(this.logWeights);
+      acc.set(this.base);
       for (let d = 0; d < D; d++) {
         const dim = this.dims[d]!;
         const x = candidates[i * D + d]!;
         if (dim.kind === 'categorical') {
           const nv = dim.param.values.length;
-          for (let k = 0; k < K; k++) perKernel[k] = perKernel[k]! + dim.logProb[k * nv + x]!;
+          const logProb = dim.logProb;
+          for (let k = 0; k < K; k++) acc[k] = acc[k]! + logProb[k * nv + x]!;
         } else if (dim.discrete) {
           const [a, b] = cellOf(dim.param, dim.low, dim.high, fromInternal(dim.param, x));
+          const { mu, invSigma, logMass } = dim;
           for (let k = 0; k < K; k++) {
-            const mu = dim.mu[k]!;
-            const s = dim.sigma[k]!;
-            perKernel[k] =
-              perKernel[k]! + logNormalMass((a - mu) / s, (b - mu) / s) - dim.logNorm[k]! + Math.log(s);
+            const m = mu[k]!;
+            const inv = invSigma[k]!;
+            acc[k] = acc[k]! + logNormalMass((a - m) * inv, (b - m) * inv) - logMass[k]!;
           }
         } else {
+          const { mu, invSigmaSqrt2 } = dim;
           for (let k = 0; k < K; k++) {
-            const z = (x - dim.mu[k]!) / dim.sigma[k]!;
-            perKernel[k] = perKernel[k]! - 0.5 * z * z - LOG_SQRT_2PI - dim.logNorm[k]!;
+            const t = (x - mu[k]!) * invSigmaSqrt2[k]!;
+            acc[k] = acc[k]! - t * t;
           }
         }
       }
-      out[i] = logSumExp(perKernel, K);
+      out[i] = logSumExp(acc, K);
     }
     return out;
   }
@@ -167,36 +236,37 @@ export class ParzenEstimator {
 }
 
 /** The interval of internal coordinates (within [low, high]) that rounds to the grid value v. */
-function cellOf(param: NumericDim['param'], low: number, high: number, v: number): [number, number] {
+function cellOf(param: NumericParameter, low: number, high: number, v: number): [number, number] {
   const half = stepOf(param)! / 2;
   return [Math.max(low, toInternal(param, v - half)), Math.min(high, toInternal(param, v + half))];
 }
 
 function numericDim(
-  param: Exclude<Parameter, { type: 'categorical' }>,
-  observations: readonly (readonly ParamValue[])[],
-  obsWeights: ArrayLike<number>,
+  param: NumericParameter,
+  points: Float64Array,
+  n: number,
+  D: number,
   d: number,
-  nDims: number,
+  obsWeights: ArrayLike<number>,
   options: EstimatorOptions,
+  take: () => Float64Array,
 ): NumericDim {
   const [low, high] = internalRange(param);
   const range = high - low;
-  const n = observations.length;
   const K = n + 1;
-  const mu = new Float64Array(K);
-  for (let k = 0; k < n; k++) mu[k] = toInternal(param, observations[k]![d] as number);
+  const mu = take();
+  for (let k = 0; k < n; k++) mu[k] = points[k * D + d]!;
   mu[n] = 0.5 * (low + high);
-  const sigma = new Float64Array(K);
+  const sigma = take();
   const scott = options.multivariate && options.bandwidth === 'scott';
   let minSigma = options.considerMagicClip ? range / Math.min(100, 1 + K) : range * 1e-12;
   if (scott) {
     // One observation has no spread: take that of a uniform distribution over the range.
     const spread = n >= 2 ? weightedStd(mu, obsWeights, n) : range / Math.sqrt(12);
-    sigma.fill(Math.max(n, 1) ** (-1 / (nDims + 4)) * spread);
+    sigma.fill(Math.max(n, 1) ** (-1 / (D + 4)) * spread);
     minSigma = options.minBandwidth * range;
   } else if (options.multivariate) {
-    sigma.fill(0.2 * Math.max(n, 1) ** (-1 / (nDims + 4)) * range);
+    sigma.fill(0.2 * Math.max(n, 1) ** (-1 / (D + 4)) * range);
   } else {
     neighbourBandwidths(mu, low, high, options.considerEndpoints, sigma);
   }
@@ -206,17 +276,21 @@ function numericDim(
     // Narrower than its value's cell, a kernel puts nearly all its mass on that one value and the
     // search can no longer step to a neighbour (a few-valued int got stuck; docs/tpe-defaults.md).
     for (let k = 0; k < n; k++) {
-      const [a, b] = cellOf(param, low, high, observations[k]![d] as number);
+      const [a, b] = cellOf(param, low, high, snapNumeric(param, fromInternal(param, mu[k]!)));
       sigma[k] = Math.min(range, Math.max(sigma[k]!, b - a));
     }
   }
   sigma[n] = range;
-  const logNorm = new Float64Array(K);
+  const invSigma = take();
+  const invSigmaSqrt2 = take();
+  const logMass = take();
   for (let k = 0; k < K; k++) {
-    const s = sigma[k]!;
-    logNorm[k] = Math.log(s) + logNormalMass((low - mu[k]!) / s, (high - mu[k]!) / s);
+    const inv = 1 / sigma[k]!;
+    invSigma[k] = inv;
+    invSigmaSqrt2[k] = inv * Math.SQRT1_2;
+    logMass[k] = logInnerMass((low - mu[k]!) * inv, (high - mu[k]!) * inv);
   }
-  return { kind: 'numeric', param, low, high, discrete, mu, sigma, logNorm };
+  return { kind: 'numeric', param, low, high, discrete, mu, sigma, invSigma, invSigmaSqrt2, logMass };
 }
 
 /** The weighted standard deviation of the first n values. */
@@ -257,19 +331,22 @@ function neighbourBandwidths(
 
 function categoricalDim(
   param: Extract<Parameter, { type: 'categorical' }>,
-  observations: readonly (readonly ParamValue[])[],
+  points: Float64Array,
+  n: number,
+  D: number,
   d: number,
   options: EstimatorOptions,
 ): CategoricalDim {
   const nv = param.values.length;
-  const n = observations.length;
   const K = n + 1;
   const logProb = new Float64Array(K * nv);
   const base = options.priorWeight / K;
+  const total = 1 + base * nv;
+  const logOther = Math.log(base / total);
+  const logOwn = Math.log((base + 1) / total);
   for (let k = 0; k < n; k++) {
-    const c = param.values.findIndex((v) => v === observations[k]![d]);
-    const total = 1 + base * nv;
-    for (let j = 0; j < nv; j++) logProb[k * nv + j] = Math.log((base + (j === c ? 1 : 0)) / total);
+    const c = points[k * D + d]!;
+    for (let j = 0; j < nv; j++) logProb[k * nv + j] = j === c ? logOwn : logOther;
   }
   for (let j = 0; j < nv; j++) logProb[n * nv + j] = -Math.log(nv);
   return { kind: 'categorical', param, logProb };

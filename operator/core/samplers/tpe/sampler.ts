@@ -44,7 +44,7 @@ import { sampleUniform } from '../random.js';
 import { readBoolean, readChoice, readNumber, rejectUnknownSettings } from '../settings.js';
 import type { Observation, PendingTrial, SampleRequest, Sampler, SamplerFactory } from '../types.js';
 import { defaultGamma, defaultWeights } from './defaults.js';
-import { ParzenEstimator, type EstimatorOptions } from './parzen-estimator.js';
+import { ParzenEstimator, coordinateOf, type EstimatorOptions } from './parzen-estimator.js';
 
 export interface TpeSettings extends EstimatorOptions {
   nStartupTrials: number;
@@ -163,11 +163,12 @@ export function splitTrials(
     best[j] = o;
   }
   const chosen = new Set(best);
-  const below: Ranked[] = best.map(({ index, params }) => ({ index, params }));
+  // The trials themselves (an Observation is a Ranked): no copies of a long history.
+  const below: Ranked[] = best;
   const above: Ranked[] = [];
-  for (const o of completed) if (!chosen.has(o)) above.push({ index: o.index, params: o.params });
-  for (const o of pruned) above.push({ index: o.index, params: o.params });
-  for (const p of running) above.push({ index: p.index, params: p.params });
+  for (const o of completed) if (!chosen.has(o)) above.push(o);
+  for (const o of pruned) above.push(o);
+  for (const p of running) above.push(p);
   below.sort(byIndex);
   for (let i = 1; i < above.length; i++)
     if (above[i]!.index < above[i - 1]!.index) {
@@ -231,14 +232,11 @@ function chooseBest(
   settings: TpeSettings,
   rng: Rng,
 ): ParamValue[] {
-  const rows = (trials: readonly Ranked[]): ParamValue[][] =>
-    trials
-      .filter((t) => params.every((p) => p.name in t.params))
-      .map((t) => params.map((p) => t.params[p.name]!));
-  const belowRows = rows(below);
-  const aboveRows = rows(above);
-  const l = new ParzenEstimator(params, belowRows, defaultWeights(belowRows.length), settings);
-  const g = new ParzenEstimator(params, aboveRows, defaultWeights(aboveRows.length), settings);
+  const belowPoints = pointsOf(params, below);
+  const abovePoints = pointsOf(params, above);
+  const D = params.length;
+  const l = new ParzenEstimator(params, belowPoints, defaultWeights(belowPoints.length / D), settings);
+  const g = new ParzenEstimator(params, abovePoints, defaultWeights(abovePoints.length / D), settings);
   const count = settings.nEiCandidates;
   const candidates = l.sample(rng, count);
   const logL = l.logPdf(candidates, count);
@@ -253,6 +251,26 @@ function chooseBest(
     }
   }
   return l.valuesOf(candidates, best);
+}
+
+/** The trials where every param is set, in estimator coordinates (one row per trial). */
+function pointsOf(params: readonly Parameter[], trials: readonly Ranked[]): Float64Array {
+  const D = params.length;
+  const names = params.map((p) => p.name);
+  let n = 0;
+  const has = (t: Ranked): boolean => {
+    for (const name of names) if (!(name in t.params)) return false;
+    return true;
+  };
+  for (const t of trials) if (has(t)) n++;
+  const out = new Float64Array(n * D);
+  let row = 0;
+  for (const t of trials) {
+    if (n !== trials.length && !has(t)) continue;
+    for (let d = 0; d < D; d++) out[row * D + d] = coordinateOf(params[d]!, t.params[names[d]!]!);
+    row++;
+  }
+  return out;
 }
 
 /** The configuration with keys in parameter order (stable output for logs and comparisons). */

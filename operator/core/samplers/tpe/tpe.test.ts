@@ -4,7 +4,7 @@ import { Space } from '../../space/space.js';
 import { getSamplerFactory } from '../registry.js';
 import type { Observation, SampleRequest } from '../types.js';
 import { defaultGamma, defaultWeights } from './defaults.js';
-import { erfc, logNormalMass, normalCdf } from './math.js';
+import { erfc, logInnerMass, logNormalMass, normalCdf } from './math.js';
 import { ParzenEstimator } from './parzen-estimator.js';
 import { rankTrials, splitTrials } from './sampler.js';
 
@@ -21,9 +21,21 @@ describe('TPE math', () => {
     expect(Number.isFinite(logNormalMass(60, 61))).toBe(true);
   });
 
+  it('gives the mass of a kernel centred in its range as logNormalMass does, skipping far tails', () => {
+    for (const [a, b] of [
+      [-0.5, 0.5],
+      [-3, 0.1],
+      [-8.4, 2],
+      [-20, 8.6],
+      [-1e-9, 40],
+    ] as const)
+      expect(logInnerMass(a, b)).toBeCloseTo(logNormalMass(a, b), 12);
+    expect(logInnerMass(-9, 30)).toBe(0);
+  });
+
   it('a Parzen estimator integrates to 1 over a bounded float (numeric check)', () => {
     const p = { name: 'x', type: 'float' as const, min: 0, max: 2 };
-    const est = new ParzenEstimator([p], [[0.1], [0.15], [1.9]], [1, 1, 1], {
+    const est = ParzenEstimator.fromValues([p], [[0.1], [0.15], [1.9]], [1, 1, 1], {
       priorWeight: 1,
       considerMagicClip: true,
       considerEndpoints: false,
@@ -41,7 +53,7 @@ describe('TPE math', () => {
 
   it('discrete masses of an int parameter sum to 1', () => {
     const p = { name: 'n', type: 'int' as const, min: 1, max: 8, log: true };
-    const est = new ParzenEstimator([p], [[2], [3]], [1, 1], {
+    const est = ParzenEstimator.fromValues([p], [[2], [3]], [1, 1], {
       priorWeight: 1,
       considerMagicClip: true,
       considerEndpoints: false,
@@ -79,7 +91,7 @@ describe('TPE math', () => {
 
     it('sets σ = n^(−1/(d+4)) · the spread of the observations', () => {
       // Observations 2 and 8: standard deviation 3, n = 2, d = 1 → σ = 2^(−1/5) · 3.
-      const est = new ParzenEstimator([x], [[2], [8]], [1, 1], options);
+      const est = ParzenEstimator.fromValues([x], [[2], [8]], [1, 1], options);
       const s = 2 ** (-1 / 5) * 3;
       for (const at of [0.5, 3, 5, 9.9])
         expect(est.logPdf(Float64Array.of(at), 1)[0]).toBeCloseTo(
@@ -94,7 +106,7 @@ describe('TPE math', () => {
 
     it('weighs the spread by the observation weights', () => {
       // Weights 1 and 3 at 2 and 8: weighted mean 6.5, weighted std √(0.25·20.25 + 0.75·2.25) = 2.598.
-      const est = new ParzenEstimator([x], [[2], [8]], [1, 3], options);
+      const est = ParzenEstimator.fromValues([x], [[2], [8]], [1, 3], options);
       const s = 2 ** (-1 / 5) * Math.sqrt(0.25 * 4.5 ** 2 + 0.75 * 1.5 ** 2);
       // Mixture weights: 1/5, 3/5 and the prior 1/5.
       const kernels: Array<[number, number, number]> = [
@@ -107,7 +119,7 @@ describe('TPE math', () => {
     });
 
     it('takes the spread of a uniform over the range for a single observation', () => {
-      const est = new ParzenEstimator([x], [[3]], [1], options);
+      const est = ParzenEstimator.fromValues([x], [[3]], [1], options);
       const s = 10 / Math.sqrt(12); // n = 1: n^(−1/5) = 1
       for (const at of [0, 3, 9])
         expect(est.logPdf(Float64Array.of(at), 1)[0]).toBeCloseTo(
@@ -120,7 +132,7 @@ describe('TPE math', () => {
     });
 
     it('never narrows a kernel below minBandwidth · range', () => {
-      const est = new ParzenEstimator([x], [[5], [5], [5]], [1, 1, 1], options);
+      const est = ParzenEstimator.fromValues([x], [[5], [5], [5]], [1, 1, 1], options);
       const k: [number, number] = [5, 0.8];
       for (const at of [4, 5, 6.5])
         expect(est.logPdf(Float64Array.of(at), 1)[0]).toBeCloseTo(mixture(at, [k, k, k, [5, 10]]), 9);
@@ -129,7 +141,7 @@ describe('TPE math', () => {
     it('keeps a kernel of an int parameter at least one cell wide, so it reaches the neighbours', () => {
       // int 1..8: internal range [0.5, 8.5]; three observations at 3 → the floor 0.08 · 8 = 0.64 < 1 cell.
       const n = { name: 'n', type: 'int' as const, min: 1, max: 8 };
-      const est = new ParzenEstimator([n], [[3], [3], [3]], [1, 1, 1], options);
+      const est = ParzenEstimator.fromValues([n], [[3], [3], [3]], [1, 1, 1], options);
       const mass = (at: number, mu: number, s: number) =>
         (normalCdf((at + 0.5 - mu) / s) - normalCdf((at - 0.5 - mu) / s)) /
         (normalCdf((8.5 - mu) / s) - normalCdf((0.5 - mu) / s));
@@ -142,19 +154,19 @@ describe('TPE math', () => {
     it('gives discrete masses that sum to 1: a log int at its range end, a stepped float with max off the grid', () => {
       // log int 1..4: an observation at 1 has the cell [log 0.5, log 1.5], wider than 0.08 of the range.
       const n = { name: 'n', type: 'int' as const, min: 1, max: 4, log: true };
-      const ints = new ParzenEstimator([n], [[1], [1], [2]], [1, 1, 1], options);
+      const ints = ParzenEstimator.fromValues([n], [[1], [1], [2]], [1, 1, 1], options);
       const intMasses = Array.from(ints.logPdf(Float64Array.from([1, 2, 3, 4], Math.log), 4), Math.exp);
       expect(intMasses.reduce((a, b) => a + b)).toBeCloseTo(1, 9);
       expect(intMasses[0]).toBeGreaterThan(intMasses[3]!);
       const d = { name: 'd', type: 'float' as const, min: 0, max: 0.52, step: 0.05 };
       const grid = Array.from({ length: 11 }, (_, i) => i * 0.05);
-      const floats = new ParzenEstimator([d], [[0.1], [0.15], [0.5]], [1, 1, 1], options);
+      const floats = ParzenEstimator.fromValues([d], [[0.1], [0.15], [0.5]], [1, 1, 1], options);
       const total = Array.from(floats.logPdf(Float64Array.from(grid), 11), Math.exp).reduce((a, b) => a + b);
       expect(total).toBeCloseTo(1, 9);
     });
 
     it("with bandwidth 'optuna', uses 0.2 · n^(−1/(d+4)) · range", () => {
-      const est = new ParzenEstimator([x], [[2], [8]], [1, 1], { ...options, bandwidth: 'optuna' });
+      const est = ParzenEstimator.fromValues([x], [[2], [8]], [1, 1], { ...options, bandwidth: 'optuna' });
       const s = Math.max(0.2 * 2 ** (-1 / 5) * 10, 10 / 4); // the magic clip: range / (1 + K), K = 3 kernels
       for (const at of [1, 5])
         expect(est.logPdf(Float64Array.of(at), 1)[0]).toBeCloseTo(
@@ -298,8 +310,9 @@ describe('TPE sampler', () => {
       const nBelow = Math.min(ranked.length, Math.max(1, g));
       const byIndex = (a: { index: number }, b: { index: number }) => a.index - b.index;
       const { below, above } = splitTrials(observations, pending, sign, settings);
-      expect(below).toEqual(ranked.slice(0, nBelow).sort(byIndex));
-      expect(above).toEqual(ranked.slice(nBelow).sort(byIndex));
+      const indices = (trials: { index: number }[]) => trials.map((t) => t.index);
+      expect(indices(below)).toEqual(indices(ranked.slice(0, nBelow).sort(byIndex)));
+      expect(indices(above)).toEqual(indices(ranked.slice(nBelow).sort(byIndex)));
     }
   });
 
