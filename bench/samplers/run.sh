@@ -7,16 +7,20 @@ cd "$(dirname "$0")/../.."
 SEEDS=${BENCH_SEEDS:-10}
 EVALS=${BENCH_EVALS:-100}
 VENV=bench/samplers/.venv
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import optuna' 2>/dev/null; then
-  echo "bench: installing Optuna into $VENV"
+REQ=bench/samplers/requirements.txt
+STAMP=$VENV/.requirements
+# Reinstall only when the pins changed since the last install (the stamp is a copy of them).
+if [ ! -x "$VENV/bin/python" ] || ! cmp -s "$REQ" "$STAMP"; then
+  echo "bench: installing $REQ into $VENV"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r bench/samplers/requirements.txt
+  nice -n 19 "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQ"
+  cp "$REQ" "$STAMP"
 fi
 [ -d node_modules ] || npm install --no-audit --no-fund
 npm run --silent build
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "bench: Optuna ($SEEDS seeds × $EVALS evaluations × 4 problems, univariate and multivariate)"
-"$VENV/bin/python" bench/samplers/optuna_bench.py "$SEEDS" "$EVALS" > "$tmp/optuna.json"
+echo "bench: Optuna ($SEEDS seeds × $EVALS evaluations × 4 problems, defaults and univariate)"
+nice -n 19 "$VENV/bin/python" bench/samplers/optuna_bench.py "$SEEDS" "$EVALS" > "$tmp/optuna.json"
 echo "bench: Ultron samplers"
-node dist/bench/samplers/bench.js --seeds "$SEEDS" --evals "$EVALS" --optuna "$tmp/optuna.json" --out docs/benchmarks.md
+nice -n 19 node dist/bench/samplers/bench.js --seeds "$SEEDS" --evals "$EVALS" --optuna "$tmp/optuna.json" --out docs/benchmarks.md
