@@ -10,6 +10,8 @@ const OPTIONS: Record<string, ContractOptions> = {
   tpe: { spaces: ALL, indexStable: false },
   cmaes: { spaces: ALL, indexStable: true },
   reinforce: { spaces: ALL, indexStable: true },
+  // A batch fills its indices in order, each seeing the earlier ones as running (like tpe).
+  gp: { spaces: ALL, indexStable: false },
 };
 
 it('every built-in sampler has contract options', () => {

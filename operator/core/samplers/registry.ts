@@ -1,5 +1,6 @@
 /** The built-in samplers by name. A name not listed here is a custom sampler served over NATS. */
 import { cmaesSamplerFactory } from './cmaes/sampler.js';
+import { gpSamplerFactory } from './gp/sampler.js';
 import { gridSamplerFactory } from './grid.js';
 import { randomSamplerFactory } from './random.js';
 import { reinforceSamplerFactory } from './reinforce/sampler.js';
@@ -16,6 +17,7 @@ const BY_NAME: Readonly<Record<BuiltinSamplerName, SamplerFactory>> = {
   tpe: tpeSamplerFactory,
   cmaes: cmaesSamplerFactory,
   reinforce: reinforceSamplerFactory,
+  gp: gpSamplerFactory,
 };
 const FACTORIES: ReadonlyMap<string, SamplerFactory> = new Map(Object.entries(BY_NAME));
 

@@ -73,8 +73,8 @@ export function createSobol(dimension: number, seed: number, scramble: boolean):
       return directions.map((v, d) => {
         let x = shifts[d]!;
         let i = index;
-        for (let k = 0; i > 0; k++, i = Math.floor(i / 2)) {
-          if (i % 2) x ^= v[k]!;
+        for (let k = 0; i > 0; k++, i >>>= 1) {
+          if (i & 1) x ^= v[k]!;
         }
         return (x >>> 0) / 2 ** 32;
       });
