@@ -1,9 +1,10 @@
 /**
  * What the GP learns from, built from a request's finished trials.
  *
- * - Completed trials with a finite objective are the training set, sign-flipped so larger is better
- *   and standardised to mean 0, variance 1 (the priors of likelihood.ts assume that scale). ±∞ is
- *   clipped to the finite extremes (Optuna does the same); NaN is left out.
+ * - Completed trials with a finite objective are the training set, sign-flipped so larger is better,
+ *   the worst outliers raised to a Tukey fence (`clipWorst`), and standardised to mean 0, variance 1
+ *   (the priors of likelihood.ts assume that scale). ±∞ is clipped to the finite extremes (Optuna does
+ *   the same); NaN is left out.
  * - Pruned trials are not in the hyperparameter fit, but the posterior sees them at the worst
  *   completed value: early stopping judged them bad, and without this the GP would keep proposing
  *   where it has only seen them.
@@ -33,6 +34,7 @@ export function trainingData(
   encoding: Encoding,
   observations: readonly Observation[],
   sign: 1 | -1,
+  fence: number,
 ): TrainingData | undefined {
   const d = encoding.d;
   const completed = observations.filter(
@@ -50,6 +52,7 @@ export function trainingData(
     // Larger is better: minimised objectives are negated.
     raw[i] = -sign * Math.min(hi, Math.max(lo, o.value!));
   });
+  clipWorst(raw, fence);
   let mean = 0;
   for (const v of raw) mean += v;
   mean /= n;
@@ -75,4 +78,22 @@ export function trainingData(
     pruned,
     prunedCount: prunedTrials.length,
   };
+}
+
+/**
+ * Raises values below Q1 − fence·IQR to that bound (Tukey's fence on the bad side only; fence 0 turns
+ * it off). A diverged trial's loss of 8 among losses of 0.2–0.6 would otherwise take most of the unit
+ * variance, flatten the rest and stretch the lengthscales; clipped, it still reads as the worst.
+ */
+export function clipWorst(raw: Float64Array, fence: number): void {
+  if (!(fence > 0) || raw.length < 4) return;
+  const sorted = Float64Array.from(raw).sort();
+  const quantile = (q: number): number => {
+    const at = q * (sorted.length - 1);
+    const i = Math.floor(at);
+    return sorted[i]! + (at - i) * ((sorted[Math.min(i + 1, sorted.length - 1)] ?? 0) - sorted[i]!);
+  };
+  const q1 = quantile(0.25);
+  const floor = q1 - fence * (quantile(0.75) - q1);
+  for (let i = 0; i < raw.length; i++) if (raw[i]! < floor) raw[i] = floor;
 }

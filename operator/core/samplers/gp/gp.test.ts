@@ -3,6 +3,7 @@ import { InvalidSettings } from '../../errors.js';
 import { Space } from '../../space/space.js';
 import { TEST_SPACES } from '../testing/spaces.js';
 import type { Observation, PendingTrial, SampleRequest } from '../types.js';
+import { clipWorst } from './data.js';
 import { Encoding, INACTIVE_CATEGORICAL, INACTIVE_NUMERIC } from './encoding.js';
 import { gpSamplerFactory, readGpSettings } from './sampler.js';
 
@@ -171,6 +172,18 @@ describe('gp sampler', () => {
     const values = run(space, f, 25, { nStartupTrials: 8 }).map((o) => o.value!);
     const startup = Math.min(...values.slice(0, 8));
     expect(Math.min(...values)).toBeLessThan(startup / 100);
+  });
+
+  it("raises only the bad side's outliers to Tukey's fence", () => {
+    // Larger is better: a diverged loss of 8 is −8 here. Sorted: −8, −0.6, −0.5, −0.4, −0.3, −0.3, 5;
+    // Q1 = −0.55, Q3 = −0.3, so the fence is −0.55 − 1.5·0.25 = −0.925.
+    const raw = Float64Array.of(-0.3, -0.5, -8, -0.4, -0.3, -0.6, 5);
+    clipWorst(raw, 1.5);
+    expect(raw[2]).toBeCloseTo(-0.925, 12);
+    expect(Array.from(raw).filter((_, i) => i !== 2)).toEqual([-0.3, -0.5, -0.4, -0.3, -0.6, 5]);
+    const off = Float64Array.of(-0.3, -0.5, -8, -0.4);
+    clipWorst(off, 0);
+    expect(Array.from(off)).toEqual([-0.3, -0.5, -8, -0.4]);
   });
 
   it('rejects bad settings naming the field', () => {

@@ -10,10 +10,10 @@ import type { Observation, PendingTrial } from '../types.js';
 // defaults were checked on; they catch regressions, they do not prove generality). The comparison
 // is with random search and with the sampler's own startup design (scrambled Sobol'), so a GP that
 // stopped learning fails even where Sobol' points are good. Measured medians at 30 evaluations
-// (gp / random / sobol): Branin 0.0039 / 1.48 / 1.10, Hartmann-6 0.195 / 2.08 / 2.22, the mixed HPO
-// problem (log float, log int, int, categorical, stepped float) 0.0092 / 0.45 / 0.55; at 40, Branin
-// 0.00013, Hartmann-6 0.12, mixed 0.000031. Margins are wide so they cannot flake. The budget is small
-// to keep this file to a few seconds (the GP costs ~1–5 ms per suggestion here, more under jest).
+// (gp / random / sobol): Branin 0.0032 / 1.48 / 1.10, Hartmann-6 0.195 / 2.08 / 2.22, the mixed HPO
+// problem (log float, log int, int, categorical, stepped float) 0.0068 / 0.45 / 0.55. Margins are
+// wide so they cannot flake. The budget is small to keep this file to a few seconds (the GP costs
+// ~1–5 ms per suggestion here, several times that under jest).
 const seeds = Array.from({ length: 10 }, (_, i) => 1000 + i);
 const BUDGET = 30;
 const regret = (name: string, problem: Problem): number => {
@@ -72,10 +72,9 @@ function parallelBest(problem: Problem, budget: number, parallel: number, seed: 
   return best;
 }
 
-// Running trials enter the posterior at their predicted mean (the Kriging believer), so the four
-// trials in flight are not four copies of one suggestion. Measured: Branin median 0.027 with 4 at a
-// time at 30 evaluations, against 0.0039 one at a time and random search's 1.48 (at 40: 0.00033 with
-// "mean", 0.22 with "worst", 0.0068 with "best", 0.074 ignoring running trials).
+// Running trials enter the posterior at their predicted mean, capped at the best so far, so the four
+// trials in flight are not four copies of one suggestion. Measured: Branin median 0.023 with 4 at a
+// time at 30 evaluations (0.00072 at 40), against 0.0032 one at a time and random search's 1.48.
 it('gp with 4 trials at a time still beats random search by a wide margin on Branin', () => {
   const ours = median(seeds.map((s) => parallelBest(branin, BUDGET, 4, s) - branin.optimum));
   expect(ours).toBeLessThan(regret('random', branin) / 20);
