@@ -17,22 +17,39 @@
  * - nEiCandidates: 24           candidates drawn from l(x) per suggestion
  * - gamma: "default"            γ: defaultGamma(n) = min(⌈0.1·n⌉, 25); or a number in (0, 1): ⌈γ·n⌉
  * - priorWeight: 1.0            weight of the prior kernel
- * - considerMagicClip: true     lower bound range / min(100, 1 + K) on kernel widths (univariate and
- *                               bandwidth "optuna"; Scott's rule has minBandwidth instead)
- * - considerEndpoints: false    range ends count as neighbours for the outer kernels' widths
- *                               (univariate only)
- * - multivariate: true          joint kernels over the always-active parameters (Optuna's default is
- *                               false; joint kernels won on our benchmarks, docs/benchmarks.md).
- *                               Conditional parameters are modelled one at a time over the trials where
- *                               they are active.
- * - bandwidth: "scott"          multivariate kernel widths by Scott's rule on each group's spread
- *                               (Scott 1992); "optuna" is Optuna's fixed 0.2·n^(−1/(d+4))·range.
- *                               Scott's rule narrows the kernels as the good group concentrates; it is
- *                               what puts our TPE ahead of Optuna's default on docs/benchmarks.md.
- * - minBandwidth: 0.08          Scott's rule's floor on σ, a fraction of the range (0.06–0.08 did
- *                               equally well on held-out seeds, 0.10 worse, lower collapses onto a
- *                               point); int and stepped parameters also keep at least one grid cell
+ * - considerMagicClip: true     lower bound range / min(100, 1 + K) on kernel widths (rules
+ *                               "neighbours" and "optuna"; Scott's rule has minBandwidth instead)
+ * - considerEndpoints: false    range ends count as neighbours for the outer kernels' widths (rule
+ *                               "neighbours")
+ * - multivariate: true          joint kernels over the always-active parameters (Optuna 5.0's default
+ *                               too). Conditional parameters are modelled one at a time over the
+ *                               trials where they are active. false: every parameter on its own, with
+ *                               neighbour-gap widths (the bandwidth settings below do not apply)
+ * - bandwidth: "scott"          l(x)'s kernel widths: Scott's rule on the good group's spread (Scott
+ *                               1992), narrowing as the group concentrates, which refines a good
+ *                               region; "neighbours" (Optuna 5.0's rule: the gaps to the neighbouring
+ *                               observations per dimension) and "optuna" (Optuna 4.x's fixed
+ *                               0.2·n^(−1/(d+4))·range) both refine less (regression.test.ts)
+ * - aboveBandwidth: "neighbours" g(x)'s kernel widths, same choices. Narrow kernels where the tried
+ *                               points are dense make g high only near what was tried, so l/g rewards
+ *                               the gaps between tried points. With Scott's rule for g as well (our
+ *                               default until issue 10), g was a smooth blur that did not repel from
+ *                               tried points: the search collapsed into the first good basin on
+ *                               multimodal problems. Share of runs ending in a poor basin, 60 tuning
+ *                               seeds: f7-d2 63 % → 30 % (Optuna 43 %), f22-d2 68 % → 50 % (53 %),
+ *                               f21-d2 53 % → 35 % (50 %)
+ * - belowWeights: "rank"        l(x)'s kernel weights: the good trial of rank r among m weighs
+ *                               1 − r/(m + 1) (times the recency ramp), pulling l toward the best
+ *                               points; "uniform" weighs them alike (Optuna)
+ * - minBandwidth: 0.06          Scott's rule's floor on σ, a fraction of the range (0.05 and 0.07 did
+ *                               worse on the tuning set; lower collapses onto a point); int and stepped
+ *                               parameters also keep at least one grid cell
  * - constantLiar: true          running trials join "above", so parallel suggestions spread out
+ * The defaults were chosen on the tuning set only: BBOB instances 1–5 with seeds 5000+ at 100
+ * evaluations against Optuna 5.0's TPE (bench/quality/tune.ts; 60 seeds per cell: median regret ≤
+ * Optuna's in 29 of 33 (function, dimension) cells, none above 1.5×, where the earlier defaults had
+ * 18 and 4), and Branin / Hartmann6 / Rosenbrock-4 / mixed on seeds 2000+ (bench/samplers/compare.ts).
+ * docs/search-quality.md has the held-out results.
  * Randomness of trial i comes from Rng.derive(seed, 'tpe', i); several indices in one request are
  * filled in order, each later one seeing the earlier ones as running.
  */
@@ -44,9 +61,13 @@ import { sampleUniform } from '../random.js';
 import { readBoolean, readChoice, readNumber, rejectUnknownSettings } from '../settings.js';
 import type { Observation, PendingTrial, SampleRequest, Sampler, SamplerFactory } from '../types.js';
 import { defaultGamma, defaultWeights } from './defaults.js';
-import { ParzenEstimator, coordinateOf, type EstimatorOptions } from './parzen-estimator.js';
+import { ParzenEstimator, coordinateOf, type Bandwidth, type EstimatorOptions } from './parzen-estimator.js';
 
 export interface TpeSettings extends EstimatorOptions {
+  /** g(x)'s kernel widths (EstimatorOptions.bandwidth is l(x)'s). */
+  aboveBandwidth: Bandwidth;
+  /** How l(x) weighs the good trials: by rank (the best most) or uniformly. */
+  belowWeights: 'rank' | 'uniform';
   nStartupTrials: number;
   nEiCandidates: number;
   /** undefined → defaultGamma. */
@@ -64,8 +85,12 @@ const KNOWN = [
   'multivariate',
   'constantLiar',
   'bandwidth',
+  'aboveBandwidth',
+  'belowWeights',
   'minBandwidth',
 ] as const;
+
+const BANDWIDTHS = ['scott', 'neighbours', 'optuna'] as const;
 
 export function readTpeSettings(settings: JsonObject): TpeSettings {
   rejectUnknownSettings('the tpe sampler', settings, KNOWN);
@@ -84,8 +109,10 @@ export function readTpeSettings(settings: JsonObject): TpeSettings {
     considerEndpoints: readBoolean(settings, 'considerEndpoints', false),
     multivariate: readBoolean(settings, 'multivariate', true),
     constantLiar: readBoolean(settings, 'constantLiar', true),
-    bandwidth: readChoice(settings, 'bandwidth', 'scott', ['scott', 'optuna'] as const),
-    minBandwidth: readNumber(settings, 'minBandwidth', 0.08, { above: 0, max: 1 }),
+    bandwidth: readChoice(settings, 'bandwidth', 'scott', BANDWIDTHS),
+    aboveBandwidth: readChoice(settings, 'aboveBandwidth', 'neighbours', BANDWIDTHS),
+    belowWeights: readChoice(settings, 'belowWeights', 'rank', ['rank', 'uniform'] as const),
+    minBandwidth: readNumber(settings, 'minBandwidth', 0.06, { above: 0, max: 1 }),
   };
 }
 
@@ -116,6 +143,15 @@ export function rankTrials(
   return [...completed, ...pruned, ...running].map(({ index, params }) => ({ index, params }));
 }
 
+export interface Split {
+  /** The good group, in trial order. */
+  below: Ranked[];
+  /** Each good trial's rank (0 = best), aligned with below. */
+  belowRanks: number[];
+  /** The rest, in trial order. */
+  above: Ranked[];
+}
+
 /**
  * The good group (the best γ(n) of the ranked trials, n counting the running ones under constant liar)
  * and the rest, each in trial order: the same split as ranking every trial with rankTrials and cutting
@@ -127,7 +163,7 @@ export function splitTrials(
   pending: readonly PendingTrial[],
   sign: 1 | -1,
   settings: Pick<TpeSettings, 'gamma' | 'constantLiar'>,
-): { below: Ranked[]; above: Ranked[] } {
+): Split {
   const completed: Observation[] = [];
   const pruned: Observation[] = [];
   for (const o of observations) {
@@ -144,9 +180,14 @@ export function splitTrials(
     Math.max(1, settings.gamma === undefined ? defaultGamma(n) : Math.ceil(settings.gamma * n)),
   );
   const byIndex = (a: Ranked, b: Ranked): number => a.index - b.index;
+  const inTrialOrder = (best: Ranked[], above: Ranked[]): Split => {
+    const rank = new Map(best.map((t, r) => [t, r]));
+    const below = [...best].sort(byIndex);
+    return { below, belowRanks: below.map((t) => rank.get(t)!), above };
+  };
   if (nBelow > completed.length) {
     const ranked = rankTrials(observations, pending, sign, settings.constantLiar);
-    return { below: ranked.slice(0, nBelow).sort(byIndex), above: ranked.slice(nBelow).sort(byIndex) };
+    return inTrialOrder(ranked.slice(0, nBelow), ranked.slice(nBelow).sort(byIndex));
   }
   // The nBelow best completed trials by (value, index), kept sorted best first by insertion; pruned
   // and running trials rank after every completed one, so they all go above.
@@ -164,18 +205,16 @@ export function splitTrials(
   }
   const chosen = new Set(best);
   // The trials themselves (an Observation is a Ranked): no copies of a long history.
-  const below: Ranked[] = best;
   const above: Ranked[] = [];
   for (const o of completed) if (!chosen.has(o)) above.push(o);
   for (const o of pruned) above.push(o);
   for (const p of running) above.push(p);
-  below.sort(byIndex);
   for (let i = 1; i < above.length; i++)
     if (above[i]!.index < above[i - 1]!.index) {
       above.sort(byIndex);
       break;
     }
-  return { below, above };
+  return inTrialOrder(best, above);
 }
 
 class TpeSampler implements Sampler {
@@ -208,17 +247,17 @@ class TpeSampler implements Sampler {
     if (finished < settings.nStartupTrials || finished === 0) return sampleUniform(space, rng);
 
     const sign = request.direction === 'maximize' ? -1 : 1;
-    const { below, above } = splitTrials(request.observations, pending, sign, settings);
+    const split = splitTrials(request.observations, pending, sign, settings);
 
     const config: ParamConfig = {};
     const joint = settings.multivariate ? space.params.filter((p) => !p.when) : [];
     if (joint.length > 0) {
-      const values = chooseBest(joint, below, above, settings, rng);
+      const values = chooseBest(joint, split, settings, rng);
       joint.forEach((p, d) => (config[p.name] = values[d]!));
     }
     for (const p of space.params) {
       if (p.name in config || !space.isActive(p, config)) continue;
-      config[p.name] = chooseBest([p], below, above, settings, rng)[0]!;
+      config[p.name] = chooseBest([p], split, settings, rng)[0]!;
     }
     return orderLike(space, config);
   }
@@ -227,16 +266,22 @@ class TpeSampler implements Sampler {
 /** Fits l and g over the trials where every param in `params` is set, and returns the best candidate. */
 function chooseBest(
   params: readonly Parameter[],
-  below: readonly Ranked[],
-  above: readonly Ranked[],
+  { below, belowRanks, above }: Split,
   settings: TpeSettings,
   rng: Rng,
 ): ParamValue[] {
-  const belowPoints = pointsOf(params, below);
-  const abovePoints = pointsOf(params, above);
-  const D = params.length;
-  const l = new ParzenEstimator(params, belowPoints, defaultWeights(belowPoints.length / D), settings);
-  const g = new ParzenEstimator(params, abovePoints, defaultWeights(abovePoints.length / D), settings);
+  const keptBelow = withAll(params, below);
+  const l = new ParzenEstimator(
+    params,
+    pointsOf(params, keptBelow),
+    belowWeights(keptBelow, below, belowRanks, settings.belowWeights),
+    settings,
+  );
+  const keptAbove = withAll(params, above);
+  const g = new ParzenEstimator(params, pointsOf(params, keptAbove), defaultWeights(keptAbove.length), {
+    ...settings,
+    bandwidth: settings.aboveBandwidth,
+  });
   const count = settings.nEiCandidates;
   const candidates = l.sample(rng, count);
   const logL = l.logPdf(candidates, count);
@@ -253,24 +298,41 @@ function chooseBest(
   return l.valuesOf(candidates, best);
 }
 
-/** The trials where every param is set, in estimator coordinates (one row per trial). */
+/** The trials where every param in `params` is set (all of them, usually: then the same array). */
+function withAll(params: readonly Parameter[], trials: readonly Ranked[]): readonly Ranked[] {
+  const has = (t: Ranked): boolean => params.every((p) => p.name in t.params);
+  return trials.every(has) ? trials : trials.filter(has);
+}
+
+/** The trials in estimator coordinates (one row per trial). */
 function pointsOf(params: readonly Parameter[], trials: readonly Ranked[]): Float64Array {
   const D = params.length;
-  const names = params.map((p) => p.name);
-  let n = 0;
-  const has = (t: Ranked): boolean => {
-    for (const name of names) if (!(name in t.params)) return false;
-    return true;
-  };
-  for (const t of trials) if (has(t)) n++;
-  const out = new Float64Array(n * D);
-  let row = 0;
-  for (const t of trials) {
-    if (n !== trials.length && !has(t)) continue;
-    for (let d = 0; d < D; d++) out[row * D + d] = coordinateOf(params[d]!, t.params[names[d]!]!);
-    row++;
+  const out = new Float64Array(trials.length * D);
+  for (let d = 0; d < D; d++) {
+    const p = params[d]!;
+    for (let k = 0; k < trials.length; k++) out[k * D + d] = coordinateOf(p, trials[k]!.params[p.name]!);
   }
   return out;
+}
+
+/**
+ * l(x)'s kernel weights over the kept good trials (in trial order): the recency ramp, times, with
+ * belowWeights "rank", 1 − r/(m + 1) for the trial of rank r among the m kept (the best weighs 1, the
+ * last of them 1/(m + 1)). Ranking the good group pulls l toward its best points, so candidates
+ * refine the best region more often; g's narrow kernels keep the search exploring (sampler docs).
+ */
+export function belowWeights(
+  kept: readonly Ranked[],
+  below: readonly Ranked[],
+  belowRanks: readonly number[],
+  mode: TpeSettings['belowWeights'],
+): Float64Array {
+  const w = defaultWeights(kept.length);
+  if (mode === 'uniform') return w;
+  const rankOf = new Map(below.map((t, i) => [t, belowRanks[i]!]));
+  const order = kept.map((_, i) => i).sort((a, b) => rankOf.get(kept[a]!)! - rankOf.get(kept[b]!)!);
+  order.forEach((i, r) => (w[i] = w[i]! * (1 - r / (kept.length + 1))));
+  return w;
 }
 
 /** The configuration with keys in parameter order (stable output for logs and comparisons). */

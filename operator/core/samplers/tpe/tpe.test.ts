@@ -309,9 +309,10 @@ describe('TPE sampler', () => {
       const g = settings.gamma === undefined ? defaultGamma(ranked.length) : Math.ceil(0.3 * ranked.length);
       const nBelow = Math.min(ranked.length, Math.max(1, g));
       const byIndex = (a: { index: number }, b: { index: number }) => a.index - b.index;
-      const { below, above } = splitTrials(observations, pending, sign, settings);
+      const { below, belowRanks, above } = splitTrials(observations, pending, sign, settings);
       const indices = (trials: { index: number }[]) => trials.map((t) => t.index);
       expect(indices(below)).toEqual(indices(ranked.slice(0, nBelow).sort(byIndex)));
+      expect(below.map((t, i) => ranked[belowRanks[i]!]!.index)).toEqual(indices(below));
       expect(indices(above)).toEqual(indices(ranked.slice(nBelow).sort(byIndex)));
     }
   });
@@ -345,9 +346,11 @@ describe('TPE sampler', () => {
     expect(() => tpe.validateSettings({ multivariate: 'yes' })).toThrow(/multivariate/);
     expect(() => tpe.validateSettings({ gamma: 'default', multivariate: false })).not.toThrow();
     expect(() => tpe.validateSettings({ bandwidth: 'silverman' })).toThrow(
-      /bandwidth: must be one of "scott", "optuna"/,
+      /bandwidth: must be one of "scott", "neighbours", "optuna"/,
     );
     expect(() => tpe.validateSettings({ minBandwidth: 0 })).toThrow(/minBandwidth/);
     expect(() => tpe.validateSettings({ bandwidth: 'optuna', minBandwidth: 0.05 })).not.toThrow();
+    expect(() => tpe.validateSettings({ aboveBandwidth: 'scott', belowWeights: 'uniform' })).not.toThrow();
+    expect(() => tpe.validateSettings({ belowWeights: 'ei' })).toThrow(/belowWeights/);
   });
 });
