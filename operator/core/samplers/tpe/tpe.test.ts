@@ -165,6 +165,27 @@ describe('TPE math', () => {
       expect(total).toBeCloseTo(1, 9);
     });
 
+    it("with bandwidth 'neighbours', takes the larger gap to the sorted neighbours, ties in trial order", () => {
+      // Sorted 2, 3, 3, 8 (the prior kernel is no neighbour); the outer ones take their inner gap; the
+      // magic clip is range / (1 + K) = 10/6 with K = 5 kernels.
+      const est = ParzenEstimator.fromValues([x], [[2], [8], [3], [3]], [1, 1, 1, 1], {
+        ...options,
+        bandwidth: 'neighbours',
+      });
+      const clip = 10 / 6;
+      for (const at of [0.5, 2.5, 3, 6, 9.5])
+        expect(est.logPdf(Float64Array.of(at), 1)[0]).toBeCloseTo(
+          mixture(at, [
+            [2, clip],
+            [8, 5],
+            [3, clip],
+            [3, 5],
+            [5, 10],
+          ]),
+          9,
+        );
+    });
+
     it("with bandwidth 'optuna', uses 0.2 · n^(−1/(d+4)) · range", () => {
       const est = ParzenEstimator.fromValues([x], [[2], [8]], [1, 1], { ...options, bandwidth: 'optuna' });
       const s = Math.max(0.2 * 2 ** (-1 / 5) * 10, 10 / 4); // the magic clip: range / (1 + K), K = 3 kernels
