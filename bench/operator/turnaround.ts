@@ -79,6 +79,8 @@ async function runJob(
   trials: number,
   parallelism: number,
   sleep = 0,
+  /** Once `afterDone` trials have finished, set spec.parallelism to `parallelism` (it is editable). */
+  change?: { afterDone: number; parallelism: number },
 ): Promise<{ pods: PodTimes[]; trials: Map<string, TrialTimes> }> {
   const kc = kubeConfig();
   const pods = new Map<string, PodTimes>();
@@ -102,8 +104,23 @@ async function runJob(
     ]);
     process.stderr.write(`\r${name}: ${phase}   `);
     if (/^(Succeeded|Failed)/.test(phase)) break;
+    const done = Number(/ (\d+)\//.exec(phase)?.[1] ?? 0);
+    if (change && done >= change.afterDone) {
+      kubectl([
+        '-n',
+        ns,
+        'patch',
+        'hpojob',
+        name,
+        '--type=merge',
+        '-p',
+        JSON.stringify({ spec: { parallelism: change.parallelism } }),
+      ]);
+      process.stderr.write(`\n${name}: parallelism → ${change.parallelism} after ${done} trials\n`);
+      change = undefined;
+    }
     if (Date.now() - t0 > 30 * 60_000) throw new Error(`${name} did not finish in 30 min`);
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, change ? 500 : 2000));
   }
   process.stderr.write('\n');
   stop();
@@ -246,18 +263,22 @@ async function turnaround(): Promise<void> {
     }
     const n = Number(values.observations);
     const started = Date.now();
-    await runJob('roundtrip', ns, n + 8, 8);
+    // Parallelism 8 with trainers that end at once (the bed's most churn: ~10 pods a second start and
+    // end around every request), then parallelism 1 for the last trials (one pod ending per request,
+    // as when trainers run for minutes): the round trip under both.
+    await runJob('roundtrip', ns, n + 8, 8, 0, { afterDone: n - 25, parallelism: 1 });
     const lines = committedLines(since).filter((l) => l.hpojob === 'roundtrip');
-    for (const [lo, hi] of [
-      [5, 15],
-      [n - 20, n],
+    for (const [lo, hi, load] of [
+      [5, 15, 'parallelism 8'],
+      [n - 60, n - 35, 'parallelism 8'],
+      [n - 12, n + 8, 'parallelism 1'],
     ] as const) {
       const inRange = lines.filter((l) => l.observations >= lo && l.observations <= hi);
       const ms = inRange.map((l) => l.roundTripMs);
-      if (lo > 15) verdict(`round trip p50 at ${lo}–${hi} observations`, pct(ms, 50), 20);
+      if (lo > 15) verdict(`round trip p50 at ${lo}–${hi} observations, ${load}`, pct(ms, 50), 20);
       const answered = inRange.flatMap((l) => (l.answeredMs !== undefined ? [l.answeredMs] : []));
       rows.push(
-        `| suggestion round trip (TPE), ${lo}–${hi} observations | ${ms.length} requests | ${fmt(pct(ms, 50))} | ${fmt(pct(ms, 99))} | answer in ${fmt(pct(answered, 50))} p50, the rest is creating the Trials; job of ${n + 8} trials took ${fmt(Date.now() - started)} |`,
+        `| suggestion round trip (TPE), ${lo}–${hi} observations, ${load} | ${ms.length} requests | ${fmt(pct(ms, 50))} | ${fmt(pct(ms, 99))} | answer in ${fmt(pct(answered, 50))} p50, the rest is creating the Trials; job of ${n + 8} trials took ${fmt(Date.now() - started)} |`,
       );
       console.log(rows.at(-1));
     }
