@@ -1,0 +1,77 @@
+import { MemoryQuotaStore, QuotaUnavailable, type QuotaStore } from '../../quota/index.js';
+import { QuotaGate } from './gate.js';
+
+const limits = (cpu: string) => ({ 'team-a': `{cpu: "${cpu}"}` });
+const h = (uid: string, cpu = 300) => ({ tenant: 'team-a', uid, demand: { cpu } });
+
+describe('QuotaGate', () => {
+  it('admits a tenant without limits without asking the store', async () => {
+    const failing = {
+      acquire: () => Promise.reject(new Error('must not be called')),
+    } as unknown as QuotaStore;
+    const gate = new QuotaGate(failing);
+    gate.setLimits(limits('1'));
+    expect(await gate.admit({ ...h('t1'), tenant: 'team-b' })).toEqual({ admitted: true, metered: false });
+  });
+
+  it('admits nothing metered before its first reconcile, then only what fits, naming the resource', async () => {
+    const gate = new QuotaGate(new MemoryQuotaStore());
+    gate.setLimits(limits('1'));
+    const first = await gate.admit(h('t1'));
+    expect(first).toMatchObject({ admitted: false, reason: 'QuotaUnavailable' });
+    // A trial that ran before the restart is counted before anything new is admitted.
+    await gate.reconcile([h('running', 500)]);
+    expect(await gate.admit(h('t1'))).toEqual({ admitted: true, metered: true });
+    const full = await gate.admit(h('t2'));
+    expect(full).toMatchObject({ admitted: false, reason: 'QuotaExceeded' });
+    expect(full.admitted === false && full.message).toBe(
+      "queue 'team-a' is full: cpu: needs 300, 200 free of 1000 (800 in use)",
+    );
+    await gate.release('team-a', 'running');
+    expect(await gate.admit(h('t2'))).toEqual({ admitted: true, metered: true });
+  });
+
+  it('keeps a fresh grant whose Job the cache does not show yet through a reconcile', async () => {
+    let now = 0;
+    const store = new MemoryQuotaStore();
+    const gate = new QuotaGate(store, () => now);
+    gate.setLimits(limits('1'));
+    await gate.reconcile([]);
+    expect(await gate.admit(h('t1', 600))).toMatchObject({ admitted: true });
+    await gate.reconcile([]); // t1's Job is not in the cache yet
+    expect((await store.usage('team-a')).used).toEqual({ cpu: 600 });
+    expect(await gate.admit(h('t2', 600))).toMatchObject({ admitted: false, reason: 'QuotaExceeded' });
+    now += 61_000; // long enough: a grant without a Job by now is gone
+    await gate.reconcile([]);
+    expect((await store.usage('team-a')).used).toEqual({});
+  });
+
+  it('an unreachable store queues trials and shows in health; a working one clears it', async () => {
+    const store = new MemoryQuotaStore();
+    let down = false;
+    const flaky: QuotaStore = {
+      acquire: (...a) =>
+        down ? Promise.reject(new QuotaUnavailable('connection refused')) : store.acquire(...a),
+      release: (...a) => store.release(...a),
+      reconcile: (...a) => store.reconcile(...a),
+      usage: (...a) => store.usage(...a),
+    };
+    const gate = new QuotaGate(flaky);
+    gate.setLimits(limits('1'));
+    await gate.reconcile([]);
+    down = true;
+    expect(await gate.admit(h('t1'))).toMatchObject({ admitted: false, reason: 'QuotaUnavailable' });
+    expect(gate.health()).toMatch(/quota store unreachable: .*connection refused/);
+    down = false;
+    expect(await gate.admit(h('t1'))).toMatchObject({ admitted: true });
+    expect(gate.health()).toBeUndefined();
+  });
+
+  it('a malformed entry keeps the tenant’s previous limits', () => {
+    const gate = new QuotaGate(new MemoryQuotaStore());
+    gate.setLimits(limits('2'));
+    const next = gate.setLimits({ 'team-a': '{cpu: lots}' });
+    expect(next.errors).toHaveLength(1);
+    expect(gate.limitsOf('team-a')).toEqual({ cpu: 2000 });
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * Trial admission through the quota store (ARCHITECTURE §7), the operator's side. A trial's tenant is
+ * `spec.queue`, else its namespace; its demand is its worker pod's requests (quota/demand.ts, GPUs from
+ * limits). A tenant without limits in `ultron-quotas` is not metered: its trials are admitted without a
+ * Redis call. Otherwise a trial's worker Job is created only after `acquire` granted it, and `release`
+ * gives the quota back when the trial ends.
+ *
+ * Nothing is admitted until `reconcile` has made the store's holders the trials that hold quota now (at
+ * start-up: Redis may have lost its data, or a trial ended while no operator ran), and then periodically.
+ * A trial granted moments ago whose Job the cache does not show yet still counts as live (`recent`), or a
+ * periodic reconcile would release it and admit another in its place.
+ *
+ * Redis unreachable: nothing new is admitted (trials wait as Queued with the reason), running trials go
+ * on, `health()` says why (the operator's /readyz).
+ */
+import { TrialReasons as R } from '../../api/index.js';
+import {
+  limitsFor,
+  nextLimits,
+  QuotaUnavailable,
+  type NextLimits,
+  type QuotaLimits,
+  type QuotaStore,
+  type Resources,
+  type Shortfall,
+} from '../../quota/index.js';
+
+export type Admission =
+  | { admitted: true; metered: boolean }
+  | { admitted: false; reason: typeof R.QuotaExceeded | typeof R.QuotaUnavailable; message: string };
+
+/** A trial that holds (or may hold) quota: for reconcile's live set. */
+export interface Holder {
+  tenant: string;
+  uid: string;
+  demand: Resources;
+}
+
+/** How long a grant counts as live without its worker Job in the cache. */
+const RECENT_GRANT_MS = 60_000;
+
+const describe = (s: Shortfall): string =>
+  `${s.resource}: needs ${s.demand}, ${Math.max(0, s.free)} free of ${s.limit} (${s.used} in use)`;
+
+export class QuotaGate {
+  private limits: QuotaLimits = new Map();
+  private reconciled = false;
+  private unavailable: string | undefined;
+  private readonly recent = new Map<string, Holder & { at: number }>();
+
+  constructor(
+    private readonly store: QuotaStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Applies the ConfigMap's data (undefined: it is gone); a malformed entry keeps its previous limits. */
+  setLimits(data: Readonly<Record<string, string>> | undefined): NextLimits {
+    const next = nextLimits(this.limits, data);
+    this.limits = next.limits;
+    return next;
+  }
+
+  limitsOf(tenant: string): Resources {
+    return limitsFor(this.limits, tenant);
+  }
+
+  /** Tenants that have limits of their own (not `_default`). */
+  limitedTenants(): string[] {
+    return [...this.limits.keys()].filter((t) => t !== '_default');
+  }
+
+  async admit(h: Holder): Promise<Admission> {
+    const limits = this.limitsOf(h.tenant);
+    if (Object.keys(limits).length === 0) return { admitted: true, metered: false };
+    if (!this.reconciled) {
+      return {
+        admitted: false,
+        reason: R.QuotaUnavailable,
+        message: `waiting for the quota store to be reconciled with the running trials${this.unavailable ? ` (${this.unavailable})` : ''}`,
+      };
+    }
+    try {
+      const r = await this.store.acquire(h.tenant, h.uid, h.demand, limits);
+      this.unavailable = undefined;
+      if (!r.granted) {
+        return {
+          admitted: false,
+          reason: R.QuotaExceeded,
+          message: `queue '${h.tenant}' is full: ${r.shortfalls.map(describe).join('; ')}`,
+        };
+      }
+      this.recent.set(h.uid, { ...h, at: this.now() });
+      return { admitted: true, metered: true };
+    } catch (e) {
+      if (!(e instanceof QuotaUnavailable)) throw e;
+      this.unavailable = e.message;
+      return {
+        admitted: false,
+        reason: R.QuotaUnavailable,
+        message: `the quota store is unreachable (${e.message}); no trial is admitted until it is back`,
+      };
+    }
+  }
+
+  /** Gives back what the trial holds (idempotent). A failure is left to the next reconcile. */
+  async release(tenant: string, uid: string): Promise<void> {
+    this.recent.delete(uid);
+    await this.store.release(tenant, uid);
+  }
+
+  /**
+   * Makes every metered tenant's holders exactly `live` (trials admitted and not ended) plus the grants
+   * the cache may not show yet. Returns what changed, per tenant; admission starts after the first success.
+   */
+  async reconcile(
+    live: readonly Holder[],
+  ): Promise<Array<{ tenant: string; released: number; registered: number }>> {
+    const now = this.now();
+    for (const [uid, g] of this.recent) if (now - g.at > RECENT_GRANT_MS) this.recent.delete(uid);
+    const byTenant = new Map<string, Record<string, Resources>>();
+    const add = (h: Holder): void => {
+      let m = byTenant.get(h.tenant);
+      if (!m) byTenant.set(h.tenant, (m = {}));
+      m[h.uid] = h.demand;
+    };
+    for (const h of live) if (Object.keys(this.limitsOf(h.tenant)).length) add(h);
+    for (const g of this.recent.values()) if (!byTenant.get(g.tenant)?.[g.uid]) add(g);
+    for (const t of this.limitedTenants()) if (!byTenant.has(t)) byTenant.set(t, {});
+    const out: Array<{ tenant: string; released: number; registered: number }> = [];
+    try {
+      for (const [tenant, holders] of [...byTenant].sort(([a], [b]) => a.localeCompare(b))) {
+        const r = await this.store.reconcile(tenant, holders);
+        if (r.released.length || r.registered.length)
+          out.push({ tenant, released: r.released.length, registered: r.registered.length });
+      }
+    } catch (e) {
+      if (e instanceof QuotaUnavailable) this.unavailable = e.message;
+      throw e;
+    }
+    this.unavailable = undefined;
+    this.reconciled = true;
+    return out;
+  }
+
+  /** Undefined when admission works; otherwise why not (for /readyz). */
+  health(): string | undefined {
+    // Without limits nothing is metered, so a missing Redis keeps nothing from running.
+    return this.unavailable && this.limits.size ? `quota store unreachable: ${this.unavailable}` : undefined;
+  }
+}
