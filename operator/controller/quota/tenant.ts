@@ -16,3 +16,12 @@ export function trialDemand(
   const pod = workerJob(trial, job, spec).spec?.template.spec;
   return pod ? podDemand(pod as Parameters<typeof podDemand>[0]) : {};
 }
+
+/**
+ * Whether a trial's pods still hold what they asked for: a pod counts until it has ended (Succeeded or
+ * Failed) or is gone. A finished trial's pod may run on for a moment (its agent sidecar flushing), and a
+ * deleted one until its grace period ends: its quota is released only then, so that the pods running in
+ * a tenant never exceed its limit.
+ */
+export const podsHoldResources = (pods: readonly k8s.V1Pod[]): boolean =>
+  pods.some((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');

@@ -25,7 +25,7 @@ import { seedOf } from '../hpojob/reconciler.js';
 import type { KubeApi } from '../kube.js';
 import type { Logger } from '../runtime/index.js';
 import { QuotaGate, type Holder } from './gate.js';
-import { tenantOf, trialDemand } from './tenant.js';
+import { podsHoldResources, tenantOf, trialDemand } from './tenant.js';
 import type * as k8s from '@kubernetes/client-node';
 
 export interface QuotaWiring {
@@ -63,13 +63,14 @@ export function startQuota(args: {
   const gate = new QuotaGate(new RedisQuotaStore(redis));
   let lastData: string | undefined = '\u0000';
 
-  /** The trials that hold quota: admitted (their worker Job exists) and not finished. */
+  /** The trials that hold quota: admitted (their worker Job exists) and not finished, or with pods still running. */
   const liveHolders = (): Holder[] => {
     const out: Holder[] = [];
     for (const t of cache.trials.list()) {
       const ns = t.metadata.namespace ?? 'default';
       const key = `${ns}/${t.metadata.name}`;
-      if (isFinishedPhase(t.status?.phase ?? 'Pending') || !cache.workerJob(key) || !t.metadata.uid) continue;
+      const active = !isFinishedPhase(t.status?.phase ?? 'Pending') && cache.workerJob(key) !== undefined;
+      if (!t.metadata.uid || !(active || podsHoldResources(cache.podsOf(key)))) continue;
       const job = cache.hpojob(`${ns}/${t.spec.hpoJob}`);
       if (!job) continue;
       const spec = applyDefaults(job.spec, seedOf(job));

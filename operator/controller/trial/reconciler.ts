@@ -25,7 +25,7 @@ import { apiErrorCode, type KubeApi } from '../kube.js';
 import type { MetricsStore } from '../metrics-store.js';
 import { OwnWrites } from '../own-writes.js';
 import type { QuotaGate } from '../quota/gate.js';
-import { tenantOf, trialDemand } from '../quota/tenant.js';
+import { podsHoldResources, tenantOf, trialDemand } from '../quota/tenant.js';
 import type { Clock, Logger } from '../runtime/index.js';
 
 /** How soon a Queued trial asks for quota again. */
@@ -92,10 +92,16 @@ export class TrialReconciler {
     const nowIso = new Date(now).toISOString();
     const phase = trial.status?.phase ?? 'Pending';
 
-    // 2. Finished: its observation goes out once; a stopped trial's Job goes; its quota is given back.
+    // 2. Finished: its observation goes out once; a stopped trial's Job goes; its quota is given back once
+    //    its pods have ended (a pod event brings the trial back here).
     if (isFinishedPhase(phase)) {
       const tenant = tenantOf(job);
-      if (this.o.quota && trial.metadata.uid && Object.keys(this.o.quota.limitsOf(tenant)).length)
+      if (
+        this.o.quota &&
+        trial.metadata.uid &&
+        Object.keys(this.o.quota.limitsOf(tenant)).length &&
+        !podsHoldResources(cache.podsOf(key))
+      )
         await this.o.quota
           .release(tenant, trial.metadata.uid)
           .catch((e: unknown) =>

@@ -1,0 +1,103 @@
+/**
+ * Quota on the real bed (issue 9, ARCHITECTURE §7): a tenant with a cpu limit in `ultron-quotas` never has
+ * more trial pods than fit, seen from the pods themselves every 100 ms, not from Redis; the trials that wait
+ * say why (Queued, Admitted=False naming the resource); every trial runs in the end and the tenant's
+ * counters in the bed's real Redis return to zero.
+ */
+import { jest } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { fastJob } from './lib/jobs.js';
+import { bedEnv, kubectl, kubectlJson } from './lib/bed.js';
+import { eventually } from './lib/eventually.js';
+import { createNamespace, deleteNamespace } from './lib/namespace.js';
+import { installUltron, SYSTEM_NS, trialsOf, waitFinished } from './lib/ultron.js';
+
+jest.setTimeout(600_000);
+
+// One trial's pod asks for 60m cpu: the trainer's 50m (fastJob) and the agent sidecar's 10m.
+const TRIAL_CPU_M = 60;
+const FITS = 2;
+
+let ns: string;
+let redis: Redis;
+beforeAll(async () => {
+  await installUltron();
+  ns = await createNamespace('quota');
+  redis = new Redis(bedEnv()['ULTRON_REDIS_URL'] ?? 'redis://127.0.0.1:6379');
+  await kubectl(
+    ['-n', SYSTEM_NS, 'apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'ultron-quotas' },
+      data: { [ns]: JSON.stringify({ cpu: `${TRIAL_CPU_M * FITS}m` }) },
+    }),
+  );
+});
+afterAll(async () => {
+  await kubectl(['-n', SYSTEM_NS, 'delete', 'configmap', 'ultron-quotas', '--ignore-not-found']);
+  redis?.disconnect();
+  if (ns) await deleteNamespace(ns);
+});
+
+interface PodList {
+  items: Array<{ metadata: { name: string }; status?: { phase?: string } }>;
+}
+interface TrialList {
+  items: Array<{
+    metadata: { name: string };
+    status?: {
+      phase?: string;
+      conditions?: Array<{ type: string; status: string; reason: string; message: string }>;
+    };
+  }>;
+}
+
+it('a metered tenant never runs more trials than its limit; waiting trials say why; counters end at 0', async () => {
+  await kubectl(
+    ['-n', ns, 'apply', '-f', '-'],
+    fastJob({ name: 'q', maxTrials: 8, parallelism: 4, sleep: 2 }),
+  );
+  let maxPods = 0;
+  let samples = 0;
+  const queuedReasons = new Set<string>();
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      const pods = await kubectlJson<PodList>(['-n', ns, 'get', 'pods']);
+      const live = pods.items.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+      maxPods = Math.max(maxPods, live.length);
+      samples++;
+      if (samples % 5 === 0) {
+        const trials = await kubectlJson<TrialList>(['-n', ns, 'get', 'trials']);
+        for (const t of trials.items) {
+          const c = t.status?.conditions?.find((x) => x.type === 'Admitted' && x.status === 'False');
+          if (t.status?.phase === 'Queued' && c) queuedReasons.add(`${c.reason}: ${c.message}`);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  const job = await waitFinished(ns, 'q', 480_000);
+  watching = false;
+  await watcher;
+
+  expect(job.status?.phase).toBe('Succeeded');
+  const trials = await trialsOf(ns, 'q');
+  expect(trials.map((t) => t.status?.phase)).toEqual(Array(8).fill('Succeeded'));
+  expect(samples).toBeGreaterThan(20);
+  expect(maxPods).toBeLessThanOrEqual(FITS);
+  expect(maxPods).toBe(FITS); // the limit was used, not just respected
+  expect(
+    [...queuedReasons].some((r) =>
+      /^QuotaExceeded: queue '.*' is full: cpu: needs 60, \d+ free of 120/.test(r),
+    ),
+  ).toBe(true);
+  // Every trial released what it held.
+  await eventually(async () => {
+    const used = await redis.hgetall(`ultron:quota:{${ns}}:used`);
+    const holders = await redis.hlen(`ultron:quota:{${ns}}:holders`);
+    if (Object.values(used).some((v) => Number(v) !== 0) || holders !== 0)
+      throw new Error(`used ${JSON.stringify(used)}, ${holders} holders`);
+  }, 30_000);
+});
