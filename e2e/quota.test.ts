@@ -33,6 +33,27 @@ beforeAll(async () => {
       data: { [ns]: JSON.stringify({ cpu: `${TRIAL_CPU_M * FITS}m` }) },
     }),
   );
+  // The operator reads the ConfigMap every few seconds: wait until the leader has this tenant's limits.
+  await eventually(
+    async () => {
+      const leader = (
+        await kubectl([
+          '-n',
+          SYSTEM_NS,
+          'get',
+          'lease',
+          'ultron-operator',
+          '-o',
+          'jsonpath={.spec.holderIdentity}',
+        ])
+      ).trim();
+      const logs = await kubectl(['-n', SYSTEM_NS, 'logs', leader]);
+      if (!logs.split('\n').some((l) => l.includes('quota limits changed') && l.includes(ns)))
+        throw new Error('limits not read yet');
+    },
+    60_000,
+    500,
+  );
 });
 afterAll(async () => {
   await kubectl(['-n', SYSTEM_NS, 'delete', 'configmap', 'ultron-quotas', '--ignore-not-found']);
@@ -53,16 +74,15 @@ interface TrialList {
   }>;
 }
 
-it('a metered tenant never runs more trials than its limit; waiting trials say why; counters end at 0', async () => {
-  await kubectl(
-    ['-n', ns, 'apply', '-f', '-'],
-    fastJob({ name: 'q', maxTrials: 8, parallelism: 4, sleep: 2 }),
-  );
+/** Samples the namespace's live pods (and, every 5th sample, its Queued trials' reasons) every 100 ms. */
+function watchTenant(ns: string): {
+  stop(): Promise<{ maxPods: number; samples: number; queuedReasons: Set<string> }>;
+} {
   let maxPods = 0;
   let samples = 0;
   const queuedReasons = new Set<string>();
   let watching = true;
-  const watcher = (async () => {
+  const loop = (async () => {
     while (watching) {
       const pods = await kubectlJson<PodList>(['-n', ns, 'get', 'pods']);
       const live = pods.items.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
@@ -78,9 +98,32 @@ it('a metered tenant never runs more trials than its limit; waiting trials say w
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
+  return {
+    async stop() {
+      watching = false;
+      await loop;
+      return { maxPods, samples, queuedReasons };
+    },
+  };
+}
+
+async function countersAtZero(ns: string): Promise<void> {
+  await eventually(async () => {
+    const used = await redis.hgetall(`ultron:quota:{${ns}}:used`);
+    const holders = await redis.hlen(`ultron:quota:{${ns}}:holders`);
+    if (Object.values(used).some((v) => Number(v) !== 0) || holders !== 0)
+      throw new Error(`used ${JSON.stringify(used)}, ${holders} holders`);
+  }, 30_000);
+}
+
+it('a metered tenant never runs more trials than its limit; waiting trials say why; counters end at 0', async () => {
+  await kubectl(
+    ['-n', ns, 'apply', '-f', '-'],
+    fastJob({ name: 'q', maxTrials: 8, parallelism: 4, sleep: 2 }),
+  );
+  const watch = watchTenant(ns);
   const job = await waitFinished(ns, 'q', 480_000);
-  watching = false;
-  await watcher;
+  const { maxPods, samples, queuedReasons } = await watch.stop();
 
   expect(job.status?.phase).toBe('Succeeded');
   const trials = await trialsOf(ns, 'q');
@@ -93,11 +136,29 @@ it('a metered tenant never runs more trials than its limit; waiting trials say w
       /^QuotaExceeded: queue '.*' is full: cpu: needs 60, \d+ free of 120/.test(r),
     ),
   ).toBe(true);
-  // Every trial released what it held.
-  await eventually(async () => {
-    const used = await redis.hgetall(`ultron:quota:{${ns}}:used`);
-    const holders = await redis.hlen(`ultron:quota:{${ns}}:holders`);
-    if (Object.values(used).some((v) => Number(v) !== 0) || holders !== 0)
-      throw new Error(`used ${JSON.stringify(used)}, ${holders} holders`);
-  }, 30_000);
+  await countersAtZero(ns);
+});
+
+it('Redis FLUSHALL mid-job: no sample over the limit, the counts are rebuilt from the running trials, the job completes', async () => {
+  await kubectl(
+    ['-n', ns, 'apply', '-f', '-'],
+    fastJob({ name: 'f', maxTrials: 8, parallelism: 4, sleep: 3 }),
+  );
+  const watch = watchTenant(ns);
+  // Once two trials hold the tenant's whole limit, Redis forgets everything.
+  await eventually(
+    async () => {
+      if ((await redis.hlen(`ultron:quota:{${ns}}:holders`)) < FITS) throw new Error('not full yet');
+    },
+    120_000,
+    100,
+  );
+  await redis.flushall();
+  const job = await waitFinished(ns, 'f', 480_000);
+  const { maxPods, samples } = await watch.stop();
+  expect(job.status?.phase).toBe('Succeeded');
+  expect((await trialsOf(ns, 'f')).map((t) => t.status?.phase)).toEqual(Array(8).fill('Succeeded'));
+  expect(samples).toBeGreaterThan(20);
+  expect(maxPods).toBeLessThanOrEqual(FITS);
+  await countersAtZero(ns);
 });

@@ -29,3 +29,13 @@ export class QuotaUnavailable extends UltronError {
     if (options && 'cause' in options) this.cause = options.cause;
   }
 }
+
+/**
+ * An acquire that named an epoch found the store not reconciled under it (its data was lost, or another
+ * replica reconciled since): nothing was granted; reconcile, then ask again.
+ */
+export class QuotaNotReconciled extends UltronError {
+  constructor(message: string) {
+    super('QuotaNotReconciled', message);
+  }
+}

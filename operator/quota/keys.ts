@@ -12,6 +12,12 @@ export interface TenantKeys {
   readonly used: string;
   /** Hash trial uid → that trial's demand as JSON (resource → units). */
   readonly holders: string;
+  /**
+   * String: the epoch of the last reconcile that passed one. An acquire that names an epoch is refused
+   * when this is missing (Redis lost its data) or another's, so a loss is repaired before anything more
+   * is admitted.
+   */
+  readonly epoch: string;
 }
 
 /**
@@ -24,5 +30,5 @@ export function tenantKeys(tenant: string): TenantKeys {
     throw new InvalidQuotaInput(`tenant '${tenant}' must be non-empty and contain no braces`);
   }
   const base = `${QUOTA_KEY_PREFIX}:{${tenant}}`;
-  return { used: `${base}:used`, holders: `${base}:holders` };
+  return { used: `${base}:used`, holders: `${base}:holders`, epoch: `${base}:epoch` };
 }

@@ -3,12 +3,14 @@
  * MemoryQuotaBackend, like several operator replicas share one Redis; each call runs to completion
  * without awaiting, so calls are atomic as the Lua scripts are.
  */
+import { QuotaNotReconciled } from './errors.js';
 import { checkDemand, checkLimits, checkLive, checkTenant, checkTrialUid } from './input.js';
 import { combine, equalResources, shortfalls, sorted, total, type Resources } from './resources.js';
 import type { AcquireResult, QuotaStore, ReconcileResult, ReleaseResult, Usage } from './store.js';
 
 interface TenantState {
   used: Resources;
+  epoch?: string;
   readonly holders: Map<string, Resources>;
 }
 
@@ -44,12 +46,17 @@ export class MemoryQuotaStore implements QuotaStore {
     trialUid: string,
     demand: Resources,
     limits: Resources,
+    epoch = '',
   ): Promise<AcquireResult> {
     checkTenant(tenant);
     checkTrialUid(trialUid);
     const want = checkDemand(demand);
     const limit = checkLimits(limits);
     const t = this.backend.tenant(tenant);
+    if (epoch !== '' && t.epoch !== epoch)
+      throw new QuotaNotReconciled(
+        `tenant ${tenant} is not reconciled under epoch ${epoch}; reconcile first`,
+      );
     if (t.holders.has(trialUid)) return { granted: true, already: true };
     const short = shortfalls(want, t.used, limit);
     if (short.length > 0) return { granted: false, shortfalls: short };
@@ -69,7 +76,11 @@ export class MemoryQuotaStore implements QuotaStore {
     return { released: true, demand: held };
   }
 
-  async reconcile(tenant: string, live: Readonly<Record<string, Resources>>): Promise<ReconcileResult> {
+  async reconcile(
+    tenant: string,
+    live: Readonly<Record<string, Resources>>,
+    epoch = '',
+  ): Promise<ReconcileResult> {
     checkTenant(tenant);
     const want = checkLive(live);
     const t = this.backend.tenant(tenant);
@@ -83,6 +94,7 @@ export class MemoryQuotaStore implements QuotaStore {
       registered.push(uid);
     }
     t.used = total(t.holders.values());
+    if (epoch !== '') t.epoch = epoch;
     return { released, registered, repaired };
   }
 

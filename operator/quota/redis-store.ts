@@ -8,7 +8,7 @@
  * idempotent). Any failure becomes QuotaUnavailable.
  */
 import type { Cluster, Redis } from 'ioredis';
-import { QuotaUnavailable } from './errors.js';
+import { QuotaNotReconciled, QuotaUnavailable } from './errors.js';
 import { checkDemand, checkLimits, checkLive, checkTenant, checkTrialUid } from './input.js';
 import { parseResourcesJson, resourcesJson, sorted, type Resources, type Shortfall } from './resources.js';
 import { quotaScripts, runScript, type LuaScript, type ScriptName } from './scripts.js';
@@ -25,6 +25,7 @@ export class RedisQuotaStore implements QuotaStore {
     trialUid: string,
     demand: Resources,
     limits: Resources,
+    epoch = '',
   ): Promise<AcquireResult> {
     const keys = checkTenant(tenant);
     checkTrialUid(trialUid);
@@ -33,10 +34,14 @@ export class RedisQuotaStore implements QuotaStore {
     const reply = await this.run(
       'acquire',
       tenant,
-      [keys.used, keys.holders],
-      [trialUid, resourcesJson(want), ...limitArgs],
+      [keys.used, keys.holders, keys.epoch],
+      [trialUid, resourcesJson(want), epoch, ...limitArgs],
     );
     const flat = strings(reply, 'acquire');
+    if (flat[0] === '3')
+      throw new QuotaNotReconciled(
+        `tenant ${tenant} is not reconciled under epoch ${epoch}; reconcile first`,
+      );
     if (flat[0] === '1') return { granted: true, already: false };
     if (flat[0] === '2') return { granted: true, already: true };
     if (flat[0] !== '0' || flat.length % 4 !== 1) throw badReply('acquire', reply);
@@ -62,10 +67,19 @@ export class RedisQuotaStore implements QuotaStore {
     return { released: true, demand: parseResourcesJson(reply, `holder ${trialUid} of ${tenant}`) };
   }
 
-  async reconcile(tenant: string, live: Readonly<Record<string, Resources>>): Promise<ReconcileResult> {
+  async reconcile(
+    tenant: string,
+    live: Readonly<Record<string, Resources>>,
+    epoch = '',
+  ): Promise<ReconcileResult> {
     const keys = checkTenant(tenant);
     const args = [...checkLive(live)].flatMap(([uid, demand]) => [uid, resourcesJson(demand)]);
-    const reply = await this.run('reconcile', tenant, [keys.used, keys.holders], args);
+    const reply = await this.run(
+      'reconcile',
+      tenant,
+      [keys.used, keys.holders, keys.epoch],
+      [epoch, ...args],
+    );
     if (!Array.isArray(reply) || reply.length !== 3) throw badReply('reconcile', reply);
     return {
       released: strings(reply[0], 'reconcile').sort(),

@@ -65,6 +65,7 @@ describe('tenantKeys', () => {
     expect(tenantKeys('team-a')).toEqual({
       used: 'ultron:quota:{team-a}:used',
       holders: 'ultron:quota:{team-a}:holders',
+      epoch: 'ultron:quota:{team-a}:epoch',
     });
   });
   it.each(['', 'a}b', '{a', '}'])('refuses %p, which would split or share a slot', (t) => {

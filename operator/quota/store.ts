@@ -13,6 +13,9 @@
  * 5. reconcile makes the holders exactly the live set: holders not in it are released; live trials without
  *    a holder are registered with the demand given, without a limit check (they are already running, and
  *    must be counted before anything new is admitted); `used` is rewritten from the holders if it drifted.
+ * 6. An acquire with an epoch is granted only if the tenant's last reconcile set that epoch; a store that
+ *    lost its data (FLUSHALL, a restart without persistence) has none, so the caller must reconcile with
+ *    the live trials first: a loss never lets more in than the limit.
  *
  * When the operator calls it: acquire before it creates a trial's worker Job (denied → the trial stays
  * Queued, the shortfalls name why); release when a trial ends or is deleted (and from the finalizer);
@@ -50,11 +53,25 @@ export interface Usage {
 
 export interface QuotaStore {
   /** Grants `demand` to `trialUid` in `tenant` if it fits `limits` (invariants 2, 3). */
-  acquire(tenant: string, trialUid: string, demand: Resources, limits: Resources): Promise<AcquireResult>;
+  /**
+   * With `epoch`, refused (QuotaNotReconciled, nothing granted) unless the tenant's last reconcile passed
+   * the same epoch: after a data loss nothing is admitted from an empty count (invariant 6).
+   */
+  acquire(
+    tenant: string,
+    trialUid: string,
+    demand: Resources,
+    limits: Resources,
+    epoch?: string,
+  ): Promise<AcquireResult>;
   /** Gives back what `trialUid` holds, returning its demand (invariant 4). */
   release(tenant: string, trialUid: string): Promise<ReleaseResult>;
   /** Makes the holders of `tenant` exactly `live` (trial uid → demand), returning what changed (invariant 5). */
-  reconcile(tenant: string, live: Readonly<Record<string, Resources>>): Promise<ReconcileResult>;
+  reconcile(
+    tenant: string,
+    live: Readonly<Record<string, Resources>>,
+    epoch?: string,
+  ): Promise<ReconcileResult>;
   /** `used` and the holders of `tenant`, read in one atomic step. */
   usage(tenant: string): Promise<Usage>;
 }

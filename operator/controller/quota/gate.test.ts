@@ -46,6 +46,34 @@ describe('QuotaGate', () => {
     expect((await store.usage('team-a')).used).toEqual({});
   });
 
+  it('after Redis lost its data, the next admission reconciles with the live trials first: no over-admission', async () => {
+    const store = new MemoryQuotaStore();
+    const gate = new QuotaGate(store);
+    gate.setLimits(limits('1'));
+    const running = [h('a', 400), h('b', 400)];
+    gate.live = () => running;
+    await gate.reconcile([]);
+    for (const r of running) expect(await gate.admit(r)).toMatchObject({ admitted: true });
+    store.backend.wipe(); // FLUSHALL
+    // An empty count would grant 600 more; the gate counts a and b again first.
+    expect(await gate.admit(h('c', 600))).toMatchObject({ admitted: false, reason: 'QuotaExceeded' });
+    expect((await store.usage('team-a')).used).toEqual({ cpu: 800 });
+    expect(await gate.admit(h('d', 200))).toMatchObject({ admitted: true });
+  });
+
+  it('a tenant that just got limits counts its running trials before admitting more', async () => {
+    const store = new MemoryQuotaStore();
+    const gate = new QuotaGate(store);
+    await gate.reconcile([]);
+    // Unmetered so far: these two run without holding anything.
+    const running = [h('a', 400), h('b', 400)];
+    gate.live = () => running;
+    for (const r of running) expect(await gate.admit(r)).toEqual({ admitted: true, metered: false });
+    gate.setLimits(limits('1'));
+    expect(await gate.admit(h('c', 600))).toMatchObject({ admitted: false, reason: 'QuotaExceeded' });
+    expect((await store.usage('team-a')).used).toEqual({ cpu: 800 });
+  });
+
   it('an unreachable store queues trials and shows in health; a working one clears it', async () => {
     const store = new MemoryQuotaStore();
     let down = false;

@@ -10,14 +10,21 @@
  * A trial granted moments ago whose Job the cache does not show yet still counts as live (`recent`), or a
  * periodic reconcile would release it and admit another in its place.
  *
+ * Every call names the gate's epoch (quota/store.ts invariant 6): if Redis lost its data, the next acquire
+ * is refused until this gate has reconciled again, at once, with `live()`; nothing is admitted on an
+ * empty count.
+ *
  * Redis unreachable: nothing new is admitted (trials wait as Queued with the reason), running trials go
  * on, `health()` says why (the operator's /readyz).
  */
 import { TrialReasons as R } from '../../api/index.js';
+import { randomUUID } from 'node:crypto';
 import {
   limitsFor,
   nextLimits,
+  QuotaNotReconciled,
   QuotaUnavailable,
+  type AcquireResult,
   type NextLimits,
   type QuotaLimits,
   type QuotaStore,
@@ -48,15 +55,31 @@ export class QuotaGate {
   private unavailable: string | undefined;
   private readonly recent = new Map<string, Holder & { at: number }>();
 
+  private pending: Promise<unknown> | undefined;
+  /** Tenants whose limits changed since the last reconcile: reconciled before their next admission. */
+  private readonly stale = new Set<string>();
+  /** The trials that hold quota now, for a reconcile the store asks for (setup sets it). */
+  live: () => Holder[] = () => [];
+  /** Told what a reconcile the gate ran by itself changed (for the operator's log). */
+  onReconciled: (changed: Array<{ tenant: string; released: number; registered: number }>) => void = () => {};
+
+  /**
+   * `epoch` names this gate's reconciles: an acquire is granted only under the epoch of the tenant's
+   * last reconcile, so after Redis lost its data (no epoch) or another leader reconciled (another
+   * epoch) this gate reconciles before it admits again.
+   */
   constructor(
     private readonly store: QuotaStore,
     private readonly now: () => number = Date.now,
+    private readonly epoch: string = randomUUID(),
   ) {}
 
   /** Applies the ConfigMap's data (undefined: it is gone); a malformed entry keeps its previous limits. */
   setLimits(data: Readonly<Record<string, string>> | undefined): NextLimits {
     const next = nextLimits(this.limits, data);
     this.limits = next.limits;
+    // A tenant that just got limits has trials running that the store never counted.
+    for (const t of next.changed) this.stale.add(t);
     return next;
   }
 
@@ -79,8 +102,17 @@ export class QuotaGate {
         message: `waiting for the quota store to be reconciled with the running trials${this.unavailable ? ` (${this.unavailable})` : ''}`,
       };
     }
+    if (this.stale.has(h.tenant) || this.stale.has('_default')) await this.reconcileSoon();
     try {
-      const r = await this.store.acquire(h.tenant, h.uid, h.demand, limits);
+      let r: AcquireResult;
+      try {
+        r = await this.store.acquire(h.tenant, h.uid, h.demand, limits, this.epoch);
+      } catch (e) {
+        if (!(e instanceof QuotaNotReconciled)) throw e;
+        // Redis lost the counts (or another replica reconciled): count the live trials first.
+        await this.reconcileSoon();
+        r = await this.store.acquire(h.tenant, h.uid, h.demand, limits, this.epoch);
+      }
       this.unavailable = undefined;
       if (!r.granted) {
         return {
@@ -92,6 +124,12 @@ export class QuotaGate {
       this.recent.set(h.uid, { ...h, at: this.now() });
       return { admitted: true, metered: true };
     } catch (e) {
+      if (e instanceof QuotaNotReconciled)
+        return {
+          admitted: false,
+          reason: R.QuotaUnavailable,
+          message: `the quota store is being reconciled: ${e.message}`,
+        };
       if (!(e instanceof QuotaUnavailable)) throw e;
       this.unavailable = e.message;
       return {
@@ -100,6 +138,14 @@ export class QuotaGate {
         message: `the quota store is unreachable (${e.message}); no trial is admitted until it is back`,
       };
     }
+  }
+
+  /** One reconcile with `live()` for every caller waiting on it. */
+  private async reconcileSoon(): Promise<void> {
+    this.pending ??= this.reconcile(this.live())
+      .then((changed) => this.onReconciled(changed))
+      .finally(() => (this.pending = undefined));
+    await this.pending;
   }
 
   /** Gives back what the trial holds (idempotent). A failure is left to the next reconcile. */
@@ -129,7 +175,7 @@ export class QuotaGate {
     const out: Array<{ tenant: string; released: number; registered: number }> = [];
     try {
       for (const [tenant, holders] of [...byTenant].sort(([a], [b]) => a.localeCompare(b))) {
-        const r = await this.store.reconcile(tenant, holders);
+        const r = await this.store.reconcile(tenant, holders, this.epoch);
         if (r.released.length || r.registered.length)
           out.push({ tenant, released: r.released.length, registered: r.registered.length });
       }
@@ -139,6 +185,7 @@ export class QuotaGate {
     }
     this.unavailable = undefined;
     this.reconciled = true;
+    this.stale.clear();
     return out;
   }
 

@@ -83,6 +83,11 @@ export function startQuota(args: {
     return out;
   };
 
+  gate.live = liveHolders;
+  gate.onReconciled = (changed) => {
+    for (const c of changed) log.warn(c, 'quota store reconciled: holders released or re-registered');
+  };
+
   const readLimits = async (): Promise<void> => {
     const data = await kube.configMapData(config.namespace, QUOTA_CONFIGMAP);
     const text = JSON.stringify(data ?? null);
@@ -106,8 +111,7 @@ export function startQuota(args: {
   };
 
   const reconcile = async (): Promise<void> => {
-    const changed = await gate.reconcile(liveHolders());
-    for (const c of changed) log.warn(c, 'quota store reconciled: holders released or re-registered');
+    gate.onReconciled(await gate.reconcile(liveHolders()));
   };
 
   const every = (ms: number, f: () => Promise<void>, what: string, signal: AbortSignal): Promise<void> =>

@@ -1,11 +1,11 @@
 /**
- * The QuotaStore contract (quota/store.ts, invariants 1-5), run over every implementation: in memory
+ * The QuotaStore contract (quota/store.ts, invariants 1-6), run over every implementation: in memory
  * (quota/memory-store.test.ts) and over a real Redis and a real 3-master Redis Cluster
  * (e2e/quota-redis.test.ts). Each test uses tenants of its own, so the suites can share one server.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { InvalidQuotaInput } from '../errors.js';
+import { InvalidQuotaInput, QuotaNotReconciled } from '../errors.js';
 import { total, type Resources } from '../resources.js';
 import type { QuotaStore, Usage } from '../store.js';
 
@@ -216,6 +216,45 @@ export function describeQuotaStoreContract(name: string, open: () => Promise<Quo
           granted: false,
         });
       }
+    });
+
+    it('with an epoch, nothing is granted until a reconcile under that epoch, and again after a wipe', async () => {
+      const t = tenant();
+      const limits = { [GPU]: 2 };
+      const [a, b] = [uid(), uid()];
+      const epoch = `e-${randomUUID()}`;
+      // Never reconciled under it: refused, nothing counted.
+      await expect(store.acquire(t, a, { [GPU]: 1 }, limits, epoch)).rejects.toBeInstanceOf(
+        QuotaNotReconciled,
+      );
+      await expect(store.usage(t)).resolves.toEqual({ used: {}, holders: {} });
+      await store.reconcile(t, {}, epoch);
+      await expect(store.acquire(t, a, { [GPU]: 1 }, limits, epoch)).resolves.toEqual({
+        granted: true,
+        already: false,
+      });
+      // Another replica reconciled since (a new leader): the old epoch is refused.
+      await h.stores[1]!.reconcile(t, { [a]: { [GPU]: 1 } }, 'e-other');
+      await expect(store.acquire(t, b, { [GPU]: 1 }, limits, epoch)).rejects.toBeInstanceOf(
+        QuotaNotReconciled,
+      );
+      // The data is lost: an empty count never admits; the reconcile with the live trial comes first.
+      await store.reconcile(t, { [a]: { [GPU]: 1 } }, epoch);
+      await h.wipe();
+      await expect(store.acquire(t, b, { [GPU]: 1 }, limits, epoch)).rejects.toBeInstanceOf(
+        QuotaNotReconciled,
+      );
+      await store.reconcile(t, { [a]: { [GPU]: 1 } }, epoch);
+      await expect(store.acquire(t, b, { [GPU]: 1 }, limits, epoch)).resolves.toMatchObject({
+        granted: true,
+      });
+      await expect(store.acquire(t, uid(), { [GPU]: 1 }, limits, epoch)).resolves.toMatchObject({
+        granted: false,
+      });
+      // Without an epoch the check is skipped (invariants 1-5 alone).
+      await expect(store.acquire(tenant(), uid(), { [GPU]: 1 }, limits)).resolves.toMatchObject({
+        granted: true,
+      });
     });
 
     it('many concurrent acquires from several clients never exceed the limit', async () => {

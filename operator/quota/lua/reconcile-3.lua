@@ -4,7 +4,9 @@
   Input:
     KEYS[1]  ultron:quota:{tenant}:used
     KEYS[2]  ultron:quota:{tenant}:holders
-    ARGV     pairs trial uid, demand JSON of every trial that is admitted and not ended
+    KEYS[3]  ultron:quota:{tenant}:epoch
+    ARGV[1]  the caller's epoch, set once the holders are the live set ('' leaves it as it is)
+    ARGV[2..] pairs trial uid, demand JSON of every trial that is admitted and not ended
 
   Output:
     {released uids, registered uids, repaired}
@@ -15,7 +17,7 @@
 --- @include "includes/used"
 
 local live = {}
-for i = 1, #ARGV, 2 do
+for i = 2, #ARGV, 2 do
   live[ARGV[i]] = ARGV[i + 1]
 end
 
@@ -81,5 +83,8 @@ if not same(current, kept) then
       redis.call('HSET', KEYS[1], resource, units(n))
     end
   end
+end
+if ARGV[1] ~= '' then
+  redis.call('SET', KEYS[3], ARGV[1])
 end
 return {released, registered, repaired}
