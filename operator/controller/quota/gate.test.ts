@@ -74,6 +74,23 @@ describe('QuotaGate', () => {
     expect((await store.usage('team-a')).used).toEqual({ cpu: 800 });
   });
 
+  it('admits in the order of fair share between a tenant’s jobs, not in the order trials ask', async () => {
+    const gate = new QuotaGate(new MemoryQuotaStore());
+    gate.setLimits(limits('1'));
+    const a = (uid: string, createdAt: number) => ({ ...h(uid), job: 'ns/a', createdAt });
+    const running = [a('a1', 1), a('a2', 2)];
+    const waiting = [a('a3', 3), { ...h('b1'), job: 'ns/b', createdAt: 4 }];
+    gate.live = () => running;
+    gate.waiting = () => waiting;
+    await gate.reconcile(running);
+    // a3 is older, but job a holds 60 % and b nothing: b1 goes first, and then a3 no longer fits.
+    expect(await gate.admit(waiting[0]!)).toMatchObject({
+      admitted: false,
+      message: "queue 'team-a' is full: cpu: needs 300, 100 free of 1000 (900 in use)",
+    });
+    expect(await gate.admit(waiting[1]!)).toEqual({ admitted: true, metered: true });
+  });
+
   it('an unreachable store queues trials and shows in health; a working one clears it', async () => {
     const store = new MemoryQuotaStore();
     let down = false;

@@ -22,6 +22,8 @@ import { randomUUID } from 'node:crypto';
 import {
   limitsFor,
   nextLimits,
+  planAdmission,
+  type AdmissionCandidate,
   QuotaNotReconciled,
   QuotaUnavailable,
   type AcquireResult,
@@ -41,7 +43,19 @@ export interface Holder {
   tenant: string;
   uid: string;
   demand: Resources;
+  /** Its HPOJob (namespace/name): a tenant's jobs share its limits fairly. */
+  job?: string;
+  /** When the trial was created (ms): older first among equals. */
+  createdAt?: number;
 }
+
+const candidateOf = (h: Holder): AdmissionCandidate => ({
+  trial: h.uid,
+  job: h.job ?? '',
+  priority: 0,
+  createdAt: h.createdAt ?? 0,
+  demand: h.demand,
+});
 
 /** How long a grant counts as live without its worker Job in the cache. */
 const RECENT_GRANT_MS = 60_000;
@@ -60,6 +74,8 @@ export class QuotaGate {
   private readonly stale = new Set<string>();
   /** The trials that hold quota now, for a reconcile the store asks for (setup sets it). */
   live: () => Holder[] = () => [];
+  /** A tenant's trials waiting for admission (no worker Job yet), for the admission order (setup sets it). */
+  waiting: (tenant: string) => Holder[] = () => [];
   /** Told what a reconcile the gate ran by itself changed (for the operator's log). */
   onReconciled: (changed: Array<{ tenant: string; released: number; registered: number }>) => void = () => {};
 
@@ -103,6 +119,8 @@ export class QuotaGate {
       };
     }
     if (this.stale.has(h.tenant) || this.stale.has('_default')) await this.reconcileSoon();
+    const turn = this.turn(h, limits);
+    if (turn) return turn;
     try {
       let r: AcquireResult;
       try {
@@ -138,6 +156,29 @@ export class QuotaGate {
         message: `the quota store is unreachable (${e.message}); no trial is admitted until it is back`,
       };
     }
+  }
+
+  /**
+   * Whether the admission order (quota/admission.ts: priority, the job furthest below its fair share,
+   * age) lets `h` go now, given what the tenant's trials hold and who else waits: undefined if it may
+   * try, else why it waits. Redis stays the authority; this only decides who asks first.
+   */
+  private turn(h: Holder, limits: Resources): Admission | undefined {
+    const others = this.waiting(h.tenant).filter((w) => w.uid !== h.uid);
+    if (others.length === 0) return undefined;
+    const held = this.live()
+      .filter((x) => x.tenant === h.tenant && x.uid !== h.uid)
+      .map((x) => ({ job: x.job ?? '', demand: x.demand }));
+    const plan = planAdmission({ limits, held, candidates: [candidateOf(h), ...others.map(candidateOf)] });
+    if (plan.admit.some((c) => c.trial === h.uid)) return undefined;
+    const mine = plan.queued.find((q) => q.candidate.trial === h.uid);
+    return {
+      admitted: false,
+      reason: R.QuotaExceeded,
+      message: mine
+        ? `queue '${h.tenant}' is full: ${mine.shortfalls.map(describe).join('; ')}`
+        : `queue '${h.tenant}': trials of jobs further below their fair share go first`,
+    };
   }
 
   /** One reconcile with `live()` for every caller waiting on it. */

@@ -15,7 +15,6 @@ import {
 } from '../../api/index.js';
 import {
   formatLimitsError,
-  podDemand,
   QUOTA_CONFIGMAP,
   RedisQuotaStore,
   type Resources,
@@ -63,27 +62,44 @@ export function startQuota(args: {
   const gate = new QuotaGate(new RedisQuotaStore(redis));
   let lastData: string | undefined = '\u0000';
 
-  /** The trials that hold quota: admitted (their worker Job exists) and not finished, or with pods still running. */
-  const liveHolders = (): Holder[] => {
-    const out: Holder[] = [];
-    for (const t of cache.trials.list()) {
-      const ns = t.metadata.namespace ?? 'default';
-      const key = `${ns}/${t.metadata.name}`;
-      const active = !isFinishedPhase(t.status?.phase ?? 'Pending') && cache.workerJob(key) !== undefined;
-      if (!t.metadata.uid || !(active || podsHoldResources(cache.podsOf(key)))) continue;
-      const job = cache.hpojob(`${ns}/${t.spec.hpoJob}`);
-      if (!job) continue;
-      const spec = applyDefaults(job.spec, seedOf(job));
-      out.push({
-        tenant: tenantOf(job),
-        uid: t.metadata.uid,
-        demand: trialDemand(t, job, spec, args.workerJob),
-      });
+  // A job's trials all ask for the same (one pod template): computed once per job generation.
+  const demands = new Map<string, Resources>();
+  const holderOf = (t: Trial): Holder | undefined => {
+    const ns = t.metadata.namespace ?? 'default';
+    const jobKey = `${ns}/${t.spec.hpoJob}`;
+    const job = cache.hpojob(jobKey);
+    if (!job || !t.metadata.uid) return undefined;
+    const dk = `${job.metadata.uid}/${job.metadata.generation}`;
+    let demand = demands.get(dk);
+    if (!demand) {
+      demand = trialDemand(t, job, applyDefaults(job.spec, seedOf(job)), args.workerJob);
+      if (demands.size > 10_000) demands.clear();
+      demands.set(dk, demand);
     }
-    return out;
+    const createdAt = Date.parse(String(t.metadata.creationTimestamp ?? '')) || 0;
+    return { tenant: tenantOf(job), uid: t.metadata.uid, demand, job: jobKey, createdAt };
   };
+  const trialKey = (t: Trial): string => `${t.metadata.namespace ?? 'default'}/${t.metadata.name}`;
+
+  /** The trials that hold quota: admitted (their worker Job exists) and not finished, or with pods still running. */
+  const liveHolders = (): Holder[] =>
+    cache.trials.list().flatMap((t) => {
+      const active =
+        !isFinishedPhase(t.status?.phase ?? 'Pending') && cache.workerJob(trialKey(t)) !== undefined;
+      if (!(active || podsHoldResources(cache.podsOf(trialKey(t))))) return [];
+      return holderOf(t) ?? [];
+    });
+
+  /** A tenant's trials that wait for admission: not finished, no worker Job yet. */
+  const waiting = (tenant: string): Holder[] =>
+    cache.trials.list().flatMap((t) => {
+      if (isFinishedPhase(t.status?.phase ?? 'Pending') || cache.workerJob(trialKey(t))) return [];
+      const h = holderOf(t);
+      return h && h.tenant === tenant ? [h] : [];
+    });
 
   gate.live = liveHolders;
+  gate.waiting = waiting;
   gate.onReconciled = (changed) => {
     for (const c of changed) log.warn(c, 'quota store reconciled: holders released or re-registered');
   };

@@ -193,6 +193,8 @@ export class TrialReconciler {
       tenant: tenantOf(job),
       uid: trial.metadata.uid ?? '',
       demand: trialDemand(trial, job, spec, this.o.workerJob),
+      job: keyOf(trial.metadata.namespace ?? 'default', job.metadata.name),
+      createdAt: Date.parse(String(trial.metadata.creationTimestamp ?? '')) || 0,
     });
     if (a.admitted) {
       // A trial that waited says it holds its quota now (the condition would read False otherwise).
