@@ -32,6 +32,7 @@ import { keyOf, splitKey, ClusterCache } from './cache.js';
 import { HPOJobReconciler } from './hpojob/reconciler.js';
 import { AnswerInbox } from './hpojob/inbox.js';
 import { startQuota } from './quota/wiring.js';
+import { registerQuotaGauges } from '../quota/index.js';
 import { commitFittingAnswer } from './hpojob/answers.js';
 import { KubeApi } from './kube.js';
 import { MetricsStore } from './metrics-store.js';
@@ -349,7 +350,10 @@ export async function startOperator(
   });
   server.addReadinessCheck('caches', () => cache.health());
   server.addReadinessCheck('leader', () => elector.health());
-  if (quota) server.addReadinessCheck('quota', () => quota.gate.health());
+  if (quota) {
+    server.addReadinessCheck('quota', () => quota.gate.health());
+    registerQuotaGauges(metrics.registry, quota.gate);
+  }
   const port = await server.listen(config.opsPort);
   cache.start();
   elector.start();

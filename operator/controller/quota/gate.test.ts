@@ -119,4 +119,14 @@ describe('QuotaGate', () => {
     expect(next.errors).toHaveLength(1);
     expect(gate.limitsOf('team-a')).toEqual({ cpu: 2000 });
   });
+
+  it('reports used and limits of each tenant with limits for the gauges', async () => {
+    const gate = new QuotaGate(new MemoryQuotaStore());
+    gate.setLimits({ ...limits('1'), 'team-z': '{cpu: "2"}' });
+    await gate.reconcile([h('a', 250)]);
+    expect(await gate.tenants()).toEqual([
+      { tenant: 'team-a', used: { cpu: 250 }, limits: { cpu: 1000 } },
+      { tenant: 'team-z', used: {}, limits: { cpu: 2000 } },
+    ]);
+  });
 });

@@ -32,6 +32,8 @@ import {
   type QuotaStore,
   type Resources,
   type Shortfall,
+  type QuotaGaugeSource,
+  type TenantQuota,
 } from '../../quota/index.js';
 
 export type Admission =
@@ -63,7 +65,7 @@ const RECENT_GRANT_MS = 60_000;
 const describe = (s: Shortfall): string =>
   `${s.resource}: needs ${s.demand}, ${Math.max(0, s.free)} free of ${s.limit} (${s.used} in use)`;
 
-export class QuotaGate {
+export class QuotaGate implements QuotaGaugeSource {
   private limits: QuotaLimits = new Map();
   private reconciled = false;
   private unavailable: string | undefined;
@@ -227,6 +229,14 @@ export class QuotaGate {
     this.unavailable = undefined;
     this.reconciled = true;
     this.stale.clear();
+    return out;
+  }
+
+  /** Used and limits of every tenant with limits of its own, for the quota gauges (one read each). */
+  async tenants(): Promise<TenantQuota[]> {
+    const out: TenantQuota[] = [];
+    for (const tenant of this.limitedTenants().sort())
+      out.push({ tenant, used: (await this.store.usage(tenant)).used, limits: this.limitsOf(tenant) });
     return out;
   }
 

@@ -13,12 +13,7 @@ import {
   type ResolvedHPOJobSpec,
   type Trial,
 } from '../../api/index.js';
-import {
-  formatLimitsError,
-  QUOTA_CONFIGMAP,
-  RedisQuotaStore,
-  type Resources,
-} from '../../quota/index.js';
+import { formatLimitsError, QUOTA_CONFIGMAP, RedisQuotaStore, type Resources } from '../../quota/index.js';
 import type { ClusterCache } from '../cache.js';
 import { seedOf } from '../hpojob/reconciler.js';
 import type { KubeApi } from '../kube.js';
