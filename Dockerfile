@@ -8,6 +8,7 @@ RUN npm install --no-audit --no-fund --omit=optional
 COPY tsconfig.json tsconfig.build.json ./
 COPY operator operator
 COPY bench bench
+COPY scripts/copy-assets.mjs scripts/copy-assets.mjs
 RUN npm run build && npm prune --omit=dev --omit=optional
 
 FROM node:24-bookworm-slim

@@ -72,7 +72,7 @@ export interface HPOJobView {
 }
 
 export interface TrialView {
-  metadata: { name: string };
+  metadata: { name: string; creationTimestamp?: string };
   spec: { index: number; params: Record<string, unknown> };
   status?: {
     phase?: string;

@@ -49,6 +49,8 @@ export const TrialReasons = {
   // Admitted
   QuotaReserved: 'QuotaReserved',
   QuotaExceeded: 'QuotaExceeded',
+  /** Redis unreachable, or not yet reconciled with the running trials after a start: nothing is admitted. */
+  QuotaUnavailable: 'QuotaUnavailable',
   // Running
   PodRunning: 'PodRunning',
   // Preempted (never counted as a failure)

@@ -134,6 +134,16 @@ export class KubeApi {
   }
 
   /** Deletes a worker Job with its pods (background propagation); a missing Job is fine. */
+  /** A ConfigMap's data, or undefined when there is no such ConfigMap. */
+  async configMapData(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+    try {
+      return (await this.core.readNamespacedConfigMap({ namespace, name })).data ?? {};
+    } catch (e) {
+      if (apiErrorCode(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
   async deleteJob(namespace: string, name: string): Promise<void> {
     try {
       await this.batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' });

@@ -45,3 +45,9 @@ it('leader election may only touch Leases, in its own namespace (a Role, not a C
     ]),
   );
 });
+
+it('quota reads only the ultron-quotas ConfigMap, in its own namespace', () => {
+  const role = docs.find((d) => d.kind === 'Role' && d.metadata.name === 'ultron-operator-quota')!;
+  expect(grants(role.rules!)).toEqual(new Set(['/configmaps:get']));
+  expect((role.rules![0] as Rule & { resourceNames?: string[] }).resourceNames).toEqual(['ultron-quotas']);
+});

@@ -31,6 +31,8 @@ import { buildJob, type WorkloadOptions } from '../workload/index.js';
 import { keyOf, splitKey, ClusterCache } from './cache.js';
 import { HPOJobReconciler } from './hpojob/reconciler.js';
 import { AnswerInbox } from './hpojob/inbox.js';
+import { startQuota } from './quota/wiring.js';
+import { registerQuotaGauges } from '../quota/index.js';
 import { commitFittingAnswer } from './hpojob/answers.js';
 import { KubeApi } from './kube.js';
 import { MetricsStore } from './metrics-store.js';
@@ -63,6 +65,8 @@ export interface OperatorConfig {
   identity: string;
   opsPort: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Redis for quota (ARCHITECTURE §7); absent: no tenant is metered. */
+  redisUrl?: string;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv): OperatorConfig {
@@ -90,6 +94,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): OperatorConfig {
     opsPort: Number(env['ULTRON_OPS_PORT'] ?? 8080),
     logLevel:
       (['debug', 'info', 'warn', 'error'] as const).find((l) => l === env['ULTRON_LOG_LEVEL']) ?? 'info',
+    ...(env['ULTRON_REDIS_URL'] ? { redisUrl: env['ULTRON_REDIS_URL'] } : {}),
   };
 }
 
@@ -205,7 +210,17 @@ export async function startOperator(
       'suggestions committed',
     );
   }
+  const quota = config.redisUrl
+    ? startQuota({
+        config: { redisUrl: config.redisUrl, namespace: config.leaseNamespace },
+        kube,
+        cache,
+        workerJob,
+        log,
+      })
+    : undefined;
   const trials = new TrialReconciler({
+    ...(quota ? { quota: quota.gate } : {}),
     jobWrites,
     cache,
     kube,
@@ -303,6 +318,8 @@ export async function startOperator(
         },
         { signal: leading, concurrency: 64 },
       );
+      // Admission waits for the quota store's reconcile with the running trials (gate.ts).
+      if (quota) void quota.lead(leading);
       for (const j of cache.hpojobs.list()) jobQ.add(keyOf(j.metadata.namespace, j.metadata.name));
       for (const t of cache.trials.list()) trialQ.add(keyOf(t.metadata.namespace, t.metadata.name));
       const onError = (kind: string) => (key: string, e: unknown, retries: number) =>
@@ -333,6 +350,10 @@ export async function startOperator(
   });
   server.addReadinessCheck('caches', () => cache.health());
   server.addReadinessCheck('leader', () => elector.health());
+  if (quota) {
+    server.addReadinessCheck('quota', () => quota.gate.health());
+    registerQuotaGauges(metrics.registry, quota.gate);
+  }
   const port = await server.listen(config.opsPort);
   cache.start();
   elector.start();
@@ -351,6 +372,7 @@ export async function startOperator(
           cache.stop();
           await bus.close().catch(() => undefined);
           await feedConn.close().catch(() => undefined);
+          await quota?.close();
           await server.close();
           resolve();
         })();

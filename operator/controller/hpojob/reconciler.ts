@@ -35,7 +35,7 @@ import {
   finishedReason,
   isFinished,
   nextStatus,
-  onlyProgressChanged,
+  onlyDeferrableChanged,
   statusChanged,
   type SamplerHealth,
 } from './status.js';
@@ -258,7 +258,7 @@ export class HPOJobReconciler {
     const waits: number[] = [];
     if (statusChanged(job.status, status)) {
       const due = (this.lastWrite.get(key) ?? 0) + (this.o.progressIntervalMs ?? 1_000);
-      if (onlyProgressChanged(job.status, status) && due > now) waits.push(due - now);
+      if (onlyDeferrableChanged(job.status, status) && due > now) waits.push(due - now);
       else await this.writeStatus(job, status);
     }
     if (status.phase === 'Running') for (const r of toPublish) await this.o.publishRequest(r);

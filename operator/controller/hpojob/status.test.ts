@@ -1,7 +1,7 @@
 import type { HPOJob } from '../../api/index.js';
 import type { PlanActions } from '../../core/planner/index.js';
 import { emptyLedger } from './ledger.js';
-import { isFinished, nextStatus, onlyProgressChanged, statusChanged } from './status.js';
+import { isFinished, nextStatus, onlyDeferrableChanged, statusChanged } from './status.js';
 
 const NOW = '2026-12-01T00:00:00.000Z';
 const job: HPOJob = {
@@ -88,7 +88,7 @@ describe('HPOJob status', () => {
     expect(statusChanged(s, again)).toBe(false);
   });
 
-  it('tells progress alone (held back) from what is written at once', () => {
+  it('tells what can wait (held back to one write a second) from what is written at once', () => {
     const at = (running: number, over: Partial<PlanActions> = {}) =>
       nextStatus({ job, now: NOW, actions: actions(over, running), ledger: emptyLedger() });
     const prev = at(2);
@@ -99,12 +99,29 @@ describe('HPOJob status', () => {
       ledger: emptyLedger(),
     });
     expect(statusChanged(prev, later)).toBe(true);
-    expect(onlyProgressChanged(prev, later)).toBe(true);
-    // A new best trial, a ledger entry, a finished job: never held back.
+    expect(onlyDeferrableChanged(prev, later)).toBe(true);
+    // A new best trial can wait (every pass recomputes it from the trials).
     const best = { trial: 'j-3', index: 3, params: { x: 0.2 }, objective: 0.05, step: 5 };
-    expect(onlyProgressChanged(prev, { ...later, best })).toBe(false);
-    const ledger = { nextIndex: 1, requests: [{ id: 'r', indices: [0], sentAt: NOW, attempt: 1 }] };
-    expect(onlyProgressChanged(prev, { ...later, sampler: ledger })).toBe(false);
+    expect(onlyDeferrableChanged(prev, { ...later, best })).toBe(true);
+    // A request recorded, or changed (a retry), is written at once: it is published after the write.
+    const r0 = { id: 'r0', indices: [0], sentAt: NOW, attempt: 1 };
+    const r1 = { id: 'r1', indices: [1], sentAt: NOW, attempt: 1 };
+    const asked = { ...later, sampler: { nextIndex: 2, requests: [r0, r1] } };
+    expect(onlyDeferrableChanged(prev, asked)).toBe(false);
+    const retried = { ...asked, sampler: { nextIndex: 2, requests: [r0, { ...r1, attempt: 2 }] } };
+    expect(onlyDeferrableChanged(asked, retried)).toBe(false);
+    const more = {
+      ...asked,
+      sampler: { nextIndex: 3, requests: [r0, r1, { ...r1, id: 'r2', indices: [2] }] },
+    };
+    expect(onlyDeferrableChanged(asked, more)).toBe(false);
+    expect(
+      onlyDeferrableChanged(asked, { ...asked, sampler: { ...asked.sampler, spaceExhausted: true } }),
+    ).toBe(false);
+    // One dropped because its Trial exists (settled) can wait, with the index moved past it or not.
+    expect(onlyDeferrableChanged(asked, { ...asked, sampler: { nextIndex: 2, requests: [r1] } })).toBe(true);
+    expect(onlyDeferrableChanged(asked, { ...asked, sampler: { nextIndex: 2, requests: [] } })).toBe(true);
+    expect(onlyDeferrableChanged(asked, { ...asked, sampler: { nextIndex: 1, requests: [] } })).toBe(false);
     const finish = { reason: 'MaxTrialsReached' as const, message: '4 of 4', phase: 'Succeeded' as const };
     const done = nextStatus({
       job: { ...job, status: prev },
@@ -112,7 +129,7 @@ describe('HPOJob status', () => {
       actions: actions({ finish }, 0),
       ledger: emptyLedger(),
     });
-    expect(onlyProgressChanged(prev, done)).toBe(false);
-    expect(onlyProgressChanged(undefined, later)).toBe(false);
+    expect(onlyDeferrableChanged(prev, done)).toBe(false);
+    expect(onlyDeferrableChanged(undefined, later)).toBe(false);
   });
 });

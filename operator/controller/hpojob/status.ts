@@ -120,19 +120,33 @@ export function statusChanged(a: HPOJobStatus | undefined, b: HPOJobStatus): boo
 }
 
 /**
- * Whether only the figures that move with every trial event changed: counts, progress, usage and the
- * Running condition's "N trial(s) running" message. Those are written at most once per interval (at
- * parallelism 200 they would otherwise cost a write, and a watch event to every watcher, per trial
- * transition); the phase, conditions, best trial and the ledger are written at once.
+ * Whether every change can wait for the next interval's write: counts, progress, usage, the Running
+ * condition's "N trial(s) running" message, the best trial, and ledger entries dropped because their
+ * Trials exist. Each pass recomputes all of them from the cache (settleLedger, plan), and a new leader
+ * does too, so a status that is a second old loses nothing. At parallelism 8 they were four of a
+ * trial's six HPOJob status writes. Written at once: the phase, other conditions, and any ledger entry
+ * added or changed (a request is recorded before it is published).
  */
-export function onlyProgressChanged(a: HPOJobStatus | undefined, b: HPOJobStatus): boolean {
+export function onlyDeferrableChanged(a: HPOJobStatus | undefined, b: HPOJobStatus): boolean {
   if (!a || a.phase !== b.phase) return false;
+  if (!onlySettledRequestsDropped(a.sampler, b.sampler)) return false;
   const strip = (s: HPOJobStatus) => ({
     ...s,
     trials: undefined,
     progress: undefined,
     usage: undefined,
+    best: undefined,
+    sampler: undefined,
     conditions: s.conditions?.map((c) => (c.type === C.Running ? { ...c, message: '' } : c)),
   });
   return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
+}
+
+/** The ledger `b` is `a` less some requests (settled: their Trials exist, which the cache shows). */
+function onlySettledRequestsDropped(a: SamplerStatus | undefined, b: SamplerStatus | undefined): boolean {
+  if (!a || !b) return a === b;
+  const rest = (l: SamplerStatus) => JSON.stringify({ ...l, requests: undefined, nextIndex: undefined });
+  if (rest(a) !== rest(b) || b.nextIndex < a.nextIndex) return false;
+  const before = new Map(a.requests.map((r) => [r.id, JSON.stringify(r)]));
+  return b.requests.every((r) => before.get(r.id) === JSON.stringify(r));
 }

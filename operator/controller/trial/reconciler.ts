@@ -3,14 +3,19 @@
  * from its Job, Pods and metrics (phase changes at once, metric-only changes at most once per
  * `statusIntervalMs`), stops it on `spec.stop`, and publishes a finished trial's observation for the
  * samplers before recording its sequence (a retry re-publishes with the same Nats-Msg-Id: stored once).
+ * With quota, the worker Job is created only once the trial is admitted (controller/quota/gate.ts).
  */
 import type { V1Job } from '@kubernetes/client-node';
 import {
   applyDefaults,
   isFinishedPhase,
+  setCondition,
+  TrialConditions as TC,
+  TrialReasons as TR,
   type HPOJob,
   type ResolvedHPOJobSpec,
   type Trial,
+  type TrialStatus,
 } from '../../api/index.js';
 import type { ObservationMessage } from '../../bus/index.js';
 import { keyOf, type ClusterCache } from '../cache.js';
@@ -19,7 +24,12 @@ import { stopTrial } from '../hpojob/stops.js';
 import { apiErrorCode, type KubeApi } from '../kube.js';
 import type { MetricsStore } from '../metrics-store.js';
 import { OwnWrites } from '../own-writes.js';
+import type { QuotaGate } from '../quota/gate.js';
+import { podsHoldResources, tenantOf, trialDemand } from '../quota/tenant.js';
 import type { Clock, Logger } from '../runtime/index.js';
+
+/** How soon a Queued trial asks for quota again. */
+const QUEUED_RECHECK_MS = 2_000;
 import { observationOf, withinPhase, reachedStatus, trialStatus, trialStatusChanged } from './status.js';
 import { observeTrial } from './phase.js';
 
@@ -38,6 +48,8 @@ export interface TrialReconcilerOptions {
   statusIntervalMs?: number;
   /** The HPOJob reconciler's own status writes (see OwnWrites). */
   jobWrites?: OwnWrites<HPOJob>;
+  /** Admission through quota (absent: every trial is admitted at once). */
+  quota?: QuotaGate;
 }
 
 export const TRIAL_RBAC = [
@@ -80,8 +92,24 @@ export class TrialReconciler {
     const nowIso = new Date(now).toISOString();
     const phase = trial.status?.phase ?? 'Pending';
 
-    // 2. Finished: its observation goes out once; a stopped trial's Job goes.
+    // 2. Finished: its observation goes out once; a stopped trial's Job goes; its quota is given back once
+    //    its pods have ended (a pod event brings the trial back here).
     if (isFinishedPhase(phase)) {
+      const tenant = tenantOf(job);
+      if (
+        this.o.quota &&
+        trial.metadata.uid &&
+        Object.keys(this.o.quota.limitsOf(tenant)).length &&
+        !podsHoldResources(cache.podsOf(key))
+      )
+        await this.o.quota
+          .release(tenant, trial.metadata.uid)
+          .catch((e: unknown) =>
+            this.o.log.warn(
+              { trial: key, err: String(e) },
+              'quota release failed; the next quota reconcile releases it',
+            ),
+          );
       if (phase === 'EarlyStopped' || phase === 'Stopped') {
         if (cache.workerJob(key)) await kube.deleteJob(ns, trial.metadata.name);
       }
@@ -105,9 +133,12 @@ export class TrialReconciler {
     }
 
     // 4. The worker Job (deterministic name: a retried create finds it).
+    //    Admitted first when its tenant is metered: a trial that does not fit waits as Queued.
     const worker = cache.workerJob(key);
     if (!worker) {
-      const created = await kube.createJob(this.o.workerJob(trial, job, spec));
+      const built = this.o.workerJob(trial, job, spec);
+      if (this.o.quota && !(await this.admitted(trial, job, spec, nowIso))) return;
+      const created = await kube.createJob(built);
       if (created === 'created')
         this.o.log.info(
           { namespace: ns, hpojob: job.metadata.name, trial: trial.metadata.name },
@@ -148,6 +179,52 @@ export class TrialReconciler {
     }
     this.lastWrite.set(key, now);
     await this.patch(trial, next);
+  }
+
+  /** Acquires the trial's quota; when denied, writes Queued with the reason and looks again shortly. */
+  private async admitted(
+    trial: Trial,
+    job: HPOJob,
+    spec: ResolvedHPOJobSpec,
+    nowIso: string,
+  ): Promise<boolean> {
+    const key = keyOf(trial.metadata.namespace ?? 'default', trial.metadata.name);
+    const a = await this.o.quota!.admit({
+      tenant: tenantOf(job),
+      uid: trial.metadata.uid ?? '',
+      demand: trialDemand(trial, job, spec, this.o.workerJob),
+      job: keyOf(trial.metadata.namespace ?? 'default', job.metadata.name),
+      createdAt: Date.parse(String(trial.metadata.creationTimestamp ?? '')) || 0,
+    });
+    if (a.admitted) {
+      // A trial that waited says it holds its quota now (the condition would read False otherwise).
+      if (
+        a.metered &&
+        trial.status?.conditions?.some((c) => c.type === TC.Admitted && c.status === 'False')
+      ) {
+        const { conditions } = setCondition(
+          trial.status.conditions,
+          {
+            type: TC.Admitted,
+            status: 'True',
+            reason: TR.QuotaReserved,
+            message: `admitted in queue '${tenantOf(job)}'`,
+          },
+          nowIso,
+        );
+        await this.patch(trial, { ...trial.status, conditions });
+      }
+      return true;
+    }
+    const { conditions } = setCondition(
+      trial.status?.conditions,
+      { type: TC.Admitted, status: 'False', reason: a.reason, message: a.message },
+      nowIso,
+    );
+    const next: TrialStatus = { ...trial.status, phase: 'Queued', message: a.message, conditions };
+    if (trialStatusChanged(trial.status, next)) await this.patch(trial, next);
+    this.o.requeueAfter(key, QUEUED_RECHECK_MS);
+    return false;
   }
 
   private async patch(trial: Trial, status: Trial['status']): Promise<void> {
