@@ -11,7 +11,15 @@ import { fastJob } from './lib/jobs.js';
 import { createNamespace, deleteNamespace } from './lib/namespace.js';
 import { killPod } from './lib/processes.js';
 import { startTestSampler } from './lib/test-sampler.js';
-import { getJob, installUltron, REPO, SYSTEM_NS, trialsOf, waitFinished } from './lib/ultron.js';
+import {
+  getJob,
+  installUltron,
+  operatorLeader,
+  REPO,
+  SYSTEM_NS,
+  trialsOf,
+  waitFinished,
+} from './lib/ultron.js';
 
 jest.setTimeout(600_000);
 
@@ -138,16 +146,6 @@ it('a sampler that never answers shows SamplerUnavailable; a wrong answer is rej
   }
 });
 
-interface Lease {
-  spec: { holderIdentity?: string };
-}
-
-async function leader(): Promise<string> {
-  const lease = await kubectlJson<Lease>(['-n', SYSTEM_NS, 'get', 'lease', 'ultron-operator']);
-  if (!lease.spec.holderIdentity) throw new Error('no leader');
-  return lease.spec.holderIdentity;
-}
-
 async function samplerdPod(): Promise<string> {
   const pods = await kubectlJson<{ items: Array<{ metadata: { name: string }; status: { phase: string } }> }>(
     ['-n', SYSTEM_NS, 'get', 'pods', '-l', 'app.kubernetes.io/name=ultron-samplerd'],
@@ -174,12 +172,12 @@ it('the leader killed twice and samplerd once mid-job: every index once, none sk
     fastJob({ name: 'chaos', sampler: 'tpe', maxTrials: 24, parallelism: 3, sleep: 1 }),
   );
   await waitTrials('chaos', 4);
-  const first = await leader();
+  const first = await operatorLeader();
   killPod(first, 'ultron.js operator');
   await waitTrials('chaos', 9);
   killPod(await samplerdPod(), 'ultron.js samplerd');
   await waitTrials('chaos', 14);
-  const second = await leader();
+  const second = await operatorLeader();
   killPod(second, 'ultron.js operator');
   const job = await waitFinished(ns, 'chaos', 420_000);
   expect(job.status?.phase).toBe('Succeeded');

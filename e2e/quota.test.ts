@@ -10,7 +10,7 @@ import { fastJob } from './lib/jobs.js';
 import { bedEnv, kubectl, kubectlJson } from './lib/bed.js';
 import { eventually } from './lib/eventually.js';
 import { createNamespace, deleteNamespace } from './lib/namespace.js';
-import { installUltron, SYSTEM_NS, trialsOf, waitFinished } from './lib/ultron.js';
+import { installUltron, operatorLeader, SYSTEM_NS, trialsOf, waitFinished } from './lib/ultron.js';
 
 jest.setTimeout(600_000);
 
@@ -36,17 +36,7 @@ beforeAll(async () => {
   // The operator reads the ConfigMap every few seconds: wait until the leader has this tenant's limits.
   await eventually(
     async () => {
-      const leader = (
-        await kubectl([
-          '-n',
-          SYSTEM_NS,
-          'get',
-          'lease',
-          'ultron-operator',
-          '-o',
-          'jsonpath={.spec.holderIdentity}',
-        ])
-      ).trim();
+      const leader = await operatorLeader();
       const logs = await kubectl(['-n', SYSTEM_NS, 'logs', leader]);
       if (!logs.split('\n').some((l) => l.includes('quota limits changed') && l.includes(ns)))
         throw new Error('limits not read yet');

@@ -114,3 +114,16 @@ export async function waitFinished(ns: string, name: string, timeoutMs: number):
     500,
   );
 }
+
+/** The operator replica that holds the leader Lease (its pod's name). */
+export async function operatorLeader(): Promise<string> {
+  const lease = await kubectlJson<{ spec: { holderIdentity?: string } }>([
+    '-n',
+    SYSTEM_NS,
+    'get',
+    'lease',
+    'ultron-operator',
+  ]);
+  if (!lease.spec.holderIdentity) throw new Error('no leader');
+  return lease.spec.holderIdentity;
+}
