@@ -50,7 +50,15 @@ function time(problem: Problem, n: number): { wall: number; cpu: number } {
   const { space, observations } = observationsOf(problem, n);
   const sampler = getSamplerFactory('gp')!.create();
   const ask = (index: number) =>
-    sampler.sample({ space, settings: {}, direction: 'minimize', seed: 0, observations, pending: [], indices: [index] });
+    sampler.sample({
+      space,
+      settings: {},
+      direction: 'minimize',
+      seed: 0,
+      observations,
+      pending: [],
+      indices: [index],
+    });
   for (let w = 0; w < 3; w++) ask(n + 1000 + w);
   const wall: number[] = [];
   const cpu: number[] = [];

@@ -185,7 +185,7 @@ class JetStreamBus implements Bus {
     const { jsm } = await this.live();
     const deadline = Date.now() + timeoutMs;
     const out: StoredMessage[] = [];
-    for (let seq = fromSeq; seq <= upToSeq; ) {
+    for (let seq = fromSeq; seq <= upToSeq;) {
       const batch = await jsm.direct.getBatch(stream, { seq, batch: DIRECT_BATCH, next_by_subj: subject });
       let last = 0;
       let pending = 0;
