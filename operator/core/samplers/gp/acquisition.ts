@@ -4,9 +4,10 @@
  * 1. score `candidates` scrambled-Sobol' points of the space (random ones beyond 64 parameters);
  * 2. start local searches from the best candidate, from the given warm starts (the best trial so
  *    far), and from more candidates drawn with probability ∝ EI (roulette), `localSearches` in all;
- * 3. each local search alternates L-BFGS on the active continuous coordinates — in units of their
- *    lengthscales, x_c·√ρ_c, so the problem is well conditioned (Optuna's preconditioning) — with one
- *    pass of coordinate search over the discrete and categorical ones, until neither improves;
+ * 3. each local search alternates L-BFGS on the active continuous coordinates (and the relaxed ints
+ *    of more than 16 values, rounded afterwards) — in units of their lengthscales, x_c·√ρ_c, so the
+ *    problem is well conditioned (Optuna's preconditioning) — with coordinate search over each
+ *    discrete and categorical one (encoding.ts `neighbours`), until a whole cycle brings no gain;
  * 4. return the best point found.
  */
 import type { Rng } from '../../rng.js';
@@ -25,6 +26,8 @@ export interface AcquisitionOptions {
 const MAX_ROUNDS = 6;
 const LBFGS_ITERATIONS = 30;
 const GRADIENT_TOLERANCE = 1e-4;
+const MIN_GAIN = 1e-4;
+const CONTINUOUS = -1;
 
 export interface Scored {
   point: Float64Array;
@@ -71,37 +74,60 @@ export function maximizeLogEI(
   return result;
 }
 
+/**
+ * Block coordinate ascent: block −1 is the continuous (and relaxed) coordinates, moved together by
+ * L-BFGS; every other discrete or categorical coordinate is a block of its own, tried at each of its
+ * neighbours. Blocks are visited in turn until a whole cycle brings no gain (as Optuna's local search
+ * stops once the last changed block comes round again unchanged), at most MAX_ROUNDS cycles.
+ */
 function localSearch(model: Posterior, encoding: Encoding, best: number, start: Scored): Scored {
   let current: Scored = { point: Float64Array.from(start.point), value: start.value };
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    let improved = false;
-    const active = encoding.activeMask(current.point);
-    const coords = encoding.continuous.filter((c) => active[c]);
-    if (coords.length > 0) {
-      const next = continuousSearch(model, best, current, coords);
-      if (next.value > current.value + 1e-12 * Math.abs(current.value)) {
-        current = next;
-        improved = true;
-      }
-    }
-    for (let i = 0; i < encoding.d; i++) {
-      if (encoding.kinds[i] === 'continuous' || !active[i]) continue;
-      for (const z of encoding.neighbours(current.point, i)) {
-        const trial = Float64Array.from(current.point);
-        trial[i] = z;
-        // Neighbours are grid values already; only a parent's change can (de)activate others.
-        const point = encoding.parents[i] ? encoding.canonical(trial) : trial;
-        const { mean, variance } = model.predict(point);
-        const v = logEI(mean, variance, best).value;
-        if (v > current.value) {
-          current = { point, value: v };
-          improved = true;
-        }
-      }
-    }
-    if (!improved) break;
+  const blocks = [CONTINUOUS, ...encoding.kinds.flatMap((k, i) => (k === 'continuous' ? [] : [i]))];
+  let idle = 0;
+  for (let step = 0; step < MAX_ROUNDS * blocks.length && idle < blocks.length; step++) {
+    const block = blocks[step % blocks.length]!;
+    const next =
+      block === CONTINUOUS
+        ? continuousBlock(model, encoding, best, current)
+        : discreteBlock(model, encoding, best, current, block);
+    // A real gain only (log EI is in log units: 1e-4 is 0.01 % of EI) counts as a change.
+    idle = next.value > current.value + MIN_GAIN ? 1 : idle + 1;
+    if (next.value > current.value) current = next;
   }
   return current;
+}
+
+function continuousBlock(model: Posterior, encoding: Encoding, best: number, current: Scored): Scored {
+  const active = encoding.activeMask(current.point);
+  const coords = [...encoding.continuous, ...encoding.relaxed].filter((c) => active[c]);
+  if (coords.length === 0) return current;
+  const next = continuousSearch(model, best, current, coords);
+  if (encoding.relaxed.length === 0) return next;
+  // Round the relaxed ints to their grid and score the point a suggestion would be.
+  const point = encoding.canonical(next.point);
+  const { mean, variance } = model.predict(point);
+  return { point, value: logEI(mean, variance, best).value };
+}
+
+function discreteBlock(
+  model: Posterior,
+  encoding: Encoding,
+  best: number,
+  current: Scored,
+  i: number,
+): Scored {
+  if (!encoding.activeMask(current.point)[i]) return current;
+  let found = current;
+  for (const z of encoding.neighbours(current.point, i)) {
+    const trial = Float64Array.from(current.point);
+    trial[i] = z;
+    // Neighbours are grid values already; only a parent's change can (de)activate others.
+    const point = encoding.parents[i] ? encoding.canonical(trial) : trial;
+    const { mean, variance } = model.predict(point);
+    const v = logEI(mean, variance, best).value;
+    if (v > found.value) found = { point, value: v };
+  }
+  return found;
 }
 
 /** L-BFGS over coordinates `coords` (the others fixed), in units t_c = x_c·√ρ_c on [0, √ρ_c]. */

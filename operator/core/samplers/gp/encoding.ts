@@ -3,14 +3,22 @@
  *
  * - float: the unit interval of the space's encoding (log-scaled ones on the log scale) — continuous,
  *   searched by gradient;
- * - int and stepped float: the same interval, relaxed to continuous in the kernel but always
- *   evaluated at a grid cell's centre; the search moves them one value at a time (`neighbours`);
+ * - int and stepped float: the same interval, relaxed to continuous in the kernel; a suggestion is
+ *   always at a grid cell's centre. With at most 16 values the search tries each (`neighbours`); with
+ *   more, it moves them continuously with the floats, rounds, and then tries one and two steps away;
  * - categorical: the value's index, compared by the kernel's Hamming distance;
  * - a conditional parameter that is inactive is imputed: 0.5 for a numeric one, −1 (equal to no
  *   value) for a categorical one, so two trials where it is inactive do not differ on it.
  */
 import type { ParamConfig, Parameter } from '../../../api/types.js';
-import { decodeValue, encodeValue, snapNumeric, stepOf, type Space } from '../../space/space.js';
+import {
+  decodeValue,
+  encodeValue,
+  snapNumeric,
+  stepOf,
+  type NumericParameter,
+  type Space,
+} from '../../space/space.js';
 
 export const INACTIVE_NUMERIC = 0.5;
 export const INACTIVE_CATEGORICAL = -1;
@@ -25,6 +33,8 @@ export class Encoding {
   readonly categorical: Uint8Array;
   /** Indices of the continuous coordinates. */
   readonly continuous: readonly number[];
+  /** Indices of the discrete coordinates with more than 16 values, searched relaxed. */
+  readonly relaxed: readonly number[];
   /** 1 where another parameter's `when` names this one (changing it may change what is active). */
   readonly parents: Uint8Array;
   private readonly hasConditional: boolean;
@@ -36,6 +46,9 @@ export class Encoding {
     );
     this.categorical = Uint8Array.from(this.kinds, (k) => (k === 'categorical' ? 1 : 0));
     this.continuous = this.kinds.flatMap((k, i) => (k === 'continuous' ? [i] : []));
+    this.relaxed = space.params.flatMap((p, i) =>
+      p.type !== 'categorical' && this.kinds[i] === 'discrete' && gridSize(p) > EXHAUSTIVE ? [i] : [],
+    );
     const named = new Set(space.params.flatMap((p) => Object.keys(p.when ?? {})));
     this.parents = Uint8Array.from(space.params, (p) => (named.has(p.name) ? 1 : 0));
     this.hasConditional = space.params.some((p) => p.when !== undefined);
@@ -105,14 +118,14 @@ export class Encoding {
 
   /**
    * The other values coordinate i may take from a canonical point, as coordinates: every value of a
-   * categorical or a discrete parameter with at most 16, else the grid values 1, 2, 4, 8, … steps away.
+   * categorical or a discrete parameter with at most 16, else the grid values one and two steps away.
    */
   neighbours(point: ArrayLike<number>, i: number): number[] {
     const p = this.space.params[i]!;
     const current = point[i]!;
     if (p.type === 'categorical') return p.values.map((_, k) => k).filter((k) => k !== current);
     const step = stepOf(p)!;
-    const count = Math.floor((p.max - p.min) / step + 1e-9) + 1;
+    const count = gridSize(p);
     if (count <= EXHAUSTIVE) {
       return Array.from({ length: count }, (_, k) => encodeValue(p, snapNumeric(p, p.min + k * step))).filter(
         (z) => z !== current,
@@ -120,11 +133,9 @@ export class Encoding {
     }
     const value = decodeValue(p, current) as number;
     const out: number[] = [];
-    for (let jump = 1; jump < count; jump *= 2) {
-      for (const v of [value - jump * step, value + jump * step]) {
-        if (v < p.min - 1e-9 * step || v > p.max + 1e-9 * step) continue;
-        out.push(encodeValue(p, snapNumeric(p, v)));
-      }
+    for (const v of [value - step, value + step, value - 2 * step, value + 2 * step]) {
+      if (v < p.min - 1e-9 * step || v > p.max + 1e-9 * step) continue;
+      out.push(encodeValue(p, snapNumeric(p, v)));
     }
     return out;
   }
@@ -132,4 +143,9 @@ export class Encoding {
   param(i: number): Parameter {
     return this.space.params[i]!;
   }
+}
+
+/** The number of values of an int or stepped parameter. */
+function gridSize(p: NumericParameter): number {
+  return Math.floor((p.max - p.min) / stepOf(p)! + 1e-9) + 1;
 }

@@ -61,15 +61,17 @@ describe('encoding', () => {
     expect(Array.from(ints.canonical(point))).toEqual(Array.from(point));
   });
 
-  it('offers every value of a small discrete parameter and geometric jumps on a large one', () => {
+  it('offers every value of a small discrete parameter, and one and two steps on a large one', () => {
     const small = new Encoding(new Space([{ name: 'n', type: 'int', min: 1, max: 9 }]));
     expect(small.neighbours(small.encode({ n: 4 }), 0)).toHaveLength(8);
+    expect(small.relaxed).toEqual([]);
     const large = new Encoding(new Space([{ name: 'n', type: 'int', min: 0, max: 1000 }]));
+    expect(large.relaxed).toEqual([0]);
     const values = large.neighbours(large.encode({ n: 500 }), 0).map((z) => large.decode([z])['n']);
-    expect(values).toEqual(
-      expect.arrayContaining([499, 501, 498, 502, 436, 564, 244, 756, 0 + 500 - 256, 500 + 256]),
-    );
-    expect(values.length).toBeLessThan(25);
+    expect(values).toEqual([499, 501, 498, 502]);
+    expect(large.neighbours(large.encode({ n: 1000 }), 0).map((z) => large.decode([z])['n'])).toEqual([
+      999, 998,
+    ]);
   });
 });
 
