@@ -6,7 +6,7 @@
  *
  * Options (each also read from the environment as BENCH_QUALITY_<NAME>, e.g. BENCH_QUALITY_SEEDS):
  *   --smoke  --set tuning|reporting  --seeds N  --sklearn-seeds N  --functions 1,3,…  --dims 2,5,…  --tasks a,b|none
- *   --bbob-budget N  --sklearn-budget N  --folds N  --peers a,b  --jobs N  --out FILE  --results FILE
+ *   --bbob-budget N  --sklearn-budget N  --folds N  --peers a,b  --ours a,b  --jobs N  --out FILE  --results FILE
  *   --report FILE[,FILE…] (re-render the docs from saved results, no evaluations; several files are merged,
  *   a later file's cell replacing an earlier one's: e.g. BBOB and scikit-learn run separately)
  */
@@ -38,6 +38,7 @@ const OPTIONS = {
   'sklearn-budget': { type: 'string' },
   folds: { type: 'string' },
   peers: { type: 'string' },
+  ours: { type: 'string' },
   jobs: { type: 'string' },
   python: { type: 'string' },
   out: { type: 'string' },
@@ -75,6 +76,7 @@ function planFromOptions(): Plan {
   o.sklearnBudget = num('sklearn-budget');
   o.folds = num('folds');
   o.peers = list('peers');
+  o.ours = list('ours');
   o.jobs = num('jobs');
   // Undefined fields mean "the preset's value".
   for (const k of Object.keys(o) as (keyof PlanOptions)[]) if (o[k] === undefined) delete o[k];

@@ -114,7 +114,7 @@ lines.push(
   '`mixed` is a synthetic HPO-like problem with every kind of parameter (log float, log int, int, categorical, stepped float) and an interaction (operator/core/testing/problems.ts); the targets below are set for the first three.',
 );
 lines.push(
-  `The defaults were chosen on other seeds (2000–2039, 3000–3039), not these: see [tpe-defaults.md](tpe-defaults.md). ${seeds.length} seeds leave a lot of noise in a median; the held-out comparison there gives intervals.`,
+  `TPE's defaults were chosen on other seeds of these problems (2000–2039, \`bench/samplers/compare.ts\`) and on BBOB instances 1–5 ([search-quality.md](search-quality.md#tpe-on-multimodal-problems-issue-10-scope-4)), not on these seeds. ${seeds.length} seeds leave a lot of noise in a median; the comparisons there give intervals.`,
 );
 lines.push('');
 lines.push('## Median best regret (best value found − known optimum; lower is better)');

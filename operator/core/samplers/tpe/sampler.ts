@@ -300,8 +300,13 @@ function chooseBest(
 
 /** The trials where every param in `params` is set (all of them, usually: then the same array). */
 function withAll(params: readonly Parameter[], trials: readonly Ranked[]): readonly Ranked[] {
-  const has = (t: Ranked): boolean => params.every((p) => p.name in t.params);
-  return trials.every(has) ? trials : trials.filter(has);
+  // Plain loops, no closure per trial.
+  const has = (t: Ranked): boolean => {
+    for (const p of params) if (!(p.name in t.params)) return false;
+    return true;
+  };
+  for (const t of trials) if (!has(t)) return trials.filter(has);
+  return trials;
 }
 
 /** The trials in estimator coordinates (one row per trial). */
@@ -310,7 +315,11 @@ function pointsOf(params: readonly Parameter[], trials: readonly Ranked[]): Floa
   const out = new Float64Array(trials.length * D);
   for (let d = 0; d < D; d++) {
     const p = params[d]!;
-    for (let k = 0; k < trials.length; k++) out[k * D + d] = coordinateOf(p, trials[k]!.params[p.name]!);
+    const name = p.name;
+    // Plain numeric values are the coordinates themselves: no call per value.
+    if (p.type === 'categorical' || p.log)
+      for (let k = 0; k < trials.length; k++) out[k * D + d] = coordinateOf(p, trials[k]!.params[name]!);
+    else for (let k = 0; k < trials.length; k++) out[k * D + d] = trials[k]!.params[name] as number;
   }
   return out;
 }
