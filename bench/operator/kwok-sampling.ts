@@ -14,39 +14,22 @@ export interface UltronPods {
   samplerd: string[];
 }
 
-export async function leaseTransitions(): Promise<number> {
-  const out = await kubectlAsync([
-    '-n',
-    SYSTEM_NS,
-    'get',
-    'lease',
-    'ultron-operator',
-    '-o',
-    'jsonpath={.spec.leaseTransitions}',
-  ]).catch(() => '');
-  return Number(out.trim() || 0);
-}
-
-async function leaseHolder(): Promise<string> {
-  return (
-    await kubectlAsync([
-      '-n',
-      SYSTEM_NS,
-      'get',
-      'lease',
-      'ultron-operator',
-      '-o',
-      'jsonpath={.spec.holderIdentity}',
-    ])
-  ).trim();
-}
-
-export async function ultronPods(): Promise<UltronPods> {
+/** The operator's leader Lease: who holds it and how often it changed hands. */
+async function readLease(): Promise<{ holder: string; transitions: number }> {
   const lease = JSON.parse(
     await kubectlAsync(['-n', SYSTEM_NS, 'get', 'lease', 'ultron-operator', '-o', 'json']),
-  ) as {
-    spec: { holderIdentity?: string };
-  };
+  ) as { spec: { holderIdentity?: string; leaseTransitions?: number } };
+  return { holder: lease.spec.holderIdentity ?? '', transitions: lease.spec.leaseTransitions ?? 0 };
+}
+
+export async function leaseTransitions(): Promise<number> {
+  return (await readLease().catch(() => ({ transitions: 0 }))).transitions;
+}
+
+const leaseHolder = async (): Promise<string> => (await readLease()).holder;
+
+export async function ultronPods(): Promise<UltronPods> {
+  const { holder: leader } = await readLease();
   const list = JSON.parse(await kubectlAsync(['-n', SYSTEM_NS, 'get', 'pods', '-o', 'json'])) as {
     items: k8s.V1Pod[];
   };
@@ -54,7 +37,6 @@ export async function ultronPods(): Promise<UltronPods> {
     list.items
       .filter((p) => p.metadata?.labels?.['app.kubernetes.io/name'] === app && p.status?.phase === 'Running')
       .map((p) => p.metadata?.name ?? '');
-  const leader = lease.spec.holderIdentity ?? '';
   return {
     leader,
     standby: running('ultron-operator').filter((p) => p !== leader),

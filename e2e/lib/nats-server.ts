@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopProcess } from './processes.js';
 import { freePort } from './ports.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -66,11 +67,7 @@ export async function startNatsServer(): Promise<NatsServer> {
   const stop = async (hard = false): Promise<void> => {
     const proc = child;
     child = undefined;
-    if (!proc || proc.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      proc.once('exit', () => resolve());
-      proc.kill(hard ? 'SIGKILL' : 'SIGTERM');
-    });
+    await stopProcess(proc, hard);
   };
   return {
     url: `nats://127.0.0.1:${port}`,

@@ -1,7 +1,9 @@
 /**
  * SIGKILL of a pod's process from the host, as a crash would end it: the bed's containers are processes
- * of this machine, found by the HOSTNAME the kubelet gives them (the pod's name).
+ * of this machine, found by the HOSTNAME the kubelet gives them (the pod's name). Also stops the servers
+ * the tests start themselves.
  */
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** PIDs of processes whose environment has HOSTNAME=<pod> and whose command line contains `match`. */
@@ -27,4 +29,13 @@ export function killPod(pod: string, match: string): number[] {
   if (pids.length === 0) throw new Error(`no process of pod ${pod} matches '${match}'`);
   for (const pid of pids) process.kill(pid, 'SIGKILL');
   return pids;
+}
+
+/** Stops a server process started by a test (SIGTERM, or SIGKILL when `hard`) and waits for its exit. */
+export async function stopProcess(proc: ChildProcess | undefined, hard = false): Promise<void> {
+  if (!proc || proc.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    proc.once('exit', () => resolve());
+    proc.kill(hard ? 'SIGKILL' : 'SIGTERM');
+  });
 }

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { stopProcess } from './processes.js';
 import { freePorts } from './ports.js';
 
 const run = promisify(execFile);
@@ -89,11 +90,7 @@ async function startOne(port: number, extra: (dir: string) => string[] = () => [
   const stop = async (hard = false): Promise<void> => {
     const proc = child;
     child = undefined;
-    if (!proc || proc.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      proc.once('exit', () => resolve());
-      proc.kill(hard ? 'SIGKILL' : 'SIGTERM');
-    });
+    await stopProcess(proc, hard);
   };
   return {
     host: HOST,
