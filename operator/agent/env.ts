@@ -13,6 +13,8 @@ export const AGENT_ENV = {
   podName: 'ULTRON_POD_NAME',
   checkpointDir: 'ULTRON_CHECKPOINT_DIR',
   checkpointKeep: 'ULTRON_CHECKPOINT_KEEP',
+  /** The final checkpoint flush's budget after SIGTERM: the pod's grace period less a margin. */
+  checkpointFlushSeconds: 'ULTRON_CHECKPOINT_FLUSH_SECONDS',
 } as const;
 
 export interface AgentConfig {

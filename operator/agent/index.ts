@@ -4,3 +4,4 @@ export * from './tailer.js';
 export * from './messages.js';
 export * from './forwarder.js';
 export * from './agent.js';
+export * from './uploader.js';

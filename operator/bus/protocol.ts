@@ -89,7 +89,9 @@ export interface ObservationMessage {
 export type MetricMessage =
   | { v: 1; kind: 'report'; pod: string; line: number; step?: number; values: Record<string, number> }
   | { v: 1; kind: 'malformed'; pod: string; line: number; reason: string; text: string }
-  | { v: 1; kind: 'end'; pod: string; lines: number; malformed: number };
+  | { v: 1; kind: 'end'; pod: string; lines: number; malformed: number }
+  /** The agent stored a complete checkpoint step in the object store (`uri`, at `at`, RFC 3339). */
+  | { v: 1; kind: 'checkpoint'; pod: string; step: number; uri: string; at: string };
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -211,9 +213,16 @@ export function parseMetricMessage(data: Uint8Array | string): Parsed<MetricMess
   if (!d.ok) return d;
   const m = d.value;
   const c = new Check();
-  envelope(m, ['report', 'malformed', 'end'], c);
+  envelope(m, ['report', 'malformed', 'end', 'checkpoint'], c);
   c.need(typeof m['pod'] === 'string', 'pod: must be a string');
-  if (m['kind'] === 'end') {
+  if (m['kind'] === 'checkpoint') {
+    c.need(isIndex(m['step']), 'step: must be a non-negative integer');
+    c.need(typeof m['uri'] === 'string' && m['uri'] !== '', 'uri: must be a string');
+    c.need(
+      typeof m['at'] === 'string' && !Number.isNaN(Date.parse(m['at'] as string)),
+      'at: must be an RFC 3339 time',
+    );
+  } else if (m['kind'] === 'end') {
     c.need(isIndex(m['lines']) && isIndex(m['malformed']), 'lines, malformed: must be counts');
   } else {
     c.need(isIndex(m['line']), 'line: must be a line number');

@@ -85,4 +85,6 @@ export const msgIds = {
   metric: (jobUid: string, index: number, podUid: string, line: number): string =>
     `m-${jobUid}-${index}-${podUid}-${line}`,
   metricEnd: (jobUid: string, index: number, podUid: string): string => `end-${jobUid}-${index}-${podUid}`,
+  /** One per uploaded step: a step uploaded again (by the next pod) is announced once. */
+  checkpoint: (jobUid: string, index: number, step: number): string => `ckpt-${jobUid}-${index}-${step}`,
 };

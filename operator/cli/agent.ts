@@ -5,6 +5,8 @@
 import type { Io } from '../local/io.js';
 import { agentConfigFromEnv } from '../agent/env.js';
 import { UsageError } from './args.js';
+import type { AgentPart, MetricSink } from '../agent/index.js';
+import type { Logger } from '../bus/index.js';
 
 /** Where bin/ultron.js leaves the stop signal it caught before loading anything. */
 const EARLY_STOP = Symbol.for('ultron.agent.stop');
@@ -14,7 +16,10 @@ export const AGENT_USAGE = `usage: ultron agent
 The pod agent of a trial pod (a native sidecar the operator adds): tails $ULTRON_METRICS_FILE and
 publishes each metric line to NATS JetStream; on SIGTERM it reads the last lines, publishes the end of
 the pod's metrics and exits. Configured by the environment the operator sets: ULTRON_METRICS_FILE,
-ULTRON_NATS_URL, ULTRON_HPOJOB_UID, ULTRON_TRIAL_INDEX, ULTRON_POD_UID (ULTRON_POD_NAME for logs).`;
+ULTRON_NATS_URL, ULTRON_HPOJOB_UID, ULTRON_TRIAL_INDEX, ULTRON_POD_UID (ULTRON_POD_NAME for logs).
+With ULTRON_CHECKPOINT_DIR and the store's settings set it also uploads every complete step of $ULTRON_CHECKPOINT_DIR to the object
+store (ULTRON_S3_*, ULTRON_NAMESPACE, ULTRON_HPOJOB, ULTRON_CHECKPOINT_KEEP), flushing on SIGTERM for at
+most ULTRON_CHECKPOINT_FLUSH_SECONDS.`;
 
 export async function agentCommand(args: string[], io: Io): Promise<number> {
   // The pod may stop while the agent is still loading (a trainer that ends at once): bin/ultron.js caught
@@ -62,9 +67,70 @@ export async function agentCommand(args: string[], io: Io): Promise<number> {
     sink: bus,
     log,
   });
-  log.info('agent started', { file: c.metricsFile, nats: c.natsUrl, podUid: c.podUid });
-  const code = await runAgent({ parts: [metrics], log, stop, close: (drain) => bus.close({ drain }) });
+  const parts: AgentPart[] = [metrics];
+  const uploader = await checkpointPart(c, bus, log);
+  if (uploader) parts.push(uploader);
+  log.info('agent started', {
+    file: c.metricsFile,
+    nats: c.natsUrl,
+    podUid: c.podUid,
+    checkpoints: uploader !== undefined,
+  });
+  const code = await runAgent({ parts, log, stop, close: (drain) => bus.close({ drain }) });
   // The pod's end waits for this process: if a socket or timer lingers, do not wait for it.
   setTimeout(() => process.exit(code), 200).unref();
   return code;
+}
+
+/**
+ * The checkpoint uploader when the pod has a store. Wrong settings are logged and the metrics still
+ * flow (the restore step, with the same settings, has already failed the pod and said why).
+ */
+async function checkpointPart(
+  c: { hpoJobUid: string; trialIndex: number; podUid: string },
+  sink: MetricSink,
+  log: Logger,
+): Promise<AgentPart | undefined> {
+  const env = process.env;
+  if (!env['ULTRON_CHECKPOINT_DIR']) return undefined;
+  const [ck, { CheckpointUploader, AGENT_ENV }] = await Promise.all([
+    import('../checkpoint/index.js'),
+    import('../agent/index.js'),
+  ]);
+  if (ck.noStoreConfigured(env)) {
+    log.warn(
+      'checkpoints are on for this job but the namespace has no checkpoint Secret: nothing is uploaded',
+    );
+    return undefined;
+  }
+  const s3 = ck.s3ConfigFromEnv(env);
+  const place = ck.placeFromEnv(env);
+  const dir = env[AGENT_ENV.checkpointDir];
+  const keep = Number(env[AGENT_ENV.checkpointKeep] ?? 3);
+  const flushText = env[AGENT_ENV.checkpointFlushSeconds];
+  const problems = [
+    ...(s3.ok ? [] : s3.problems),
+    ...(place.ok ? [] : place.problems),
+    ...(dir ? [] : [`${AGENT_ENV.checkpointDir}: not set`]),
+    ...(Number.isInteger(keep) && keep >= 1 ? [] : [`${AGENT_ENV.checkpointKeep}: must be >= 1`]),
+    ...(flushText === undefined || /^\d+$/.test(flushText)
+      ? []
+      : [`${AGENT_ENV.checkpointFlushSeconds}: must be whole seconds`]),
+  ];
+  if (!s3.ok || !place.ok || !dir || problems.length) {
+    log.error('checkpoint settings are wrong; no checkpoint will be uploaded', { problems });
+    return undefined;
+  }
+  return new CheckpointUploader({
+    checkpointDir: dir,
+    store: new ck.CheckpointStore(ck.s3Client(s3.value), s3.value.bucket),
+    base: ck.trialBase({ prefix: s3.value.prefix, ...place.value }),
+    keep,
+    hpoJobUid: c.hpoJobUid,
+    trialIndex: c.trialIndex,
+    podUid: c.podUid,
+    sink,
+    log,
+    ...(flushText !== undefined ? { flushMs: Number(flushText) * 1000 } : {}),
+  });
 }

@@ -9,6 +9,7 @@ commands:
   run FILE          run an HPOJob on this machine, trials as local processes (ultron run --help)
   validate FILE...  check HPOJob and Trial manifests; prints every error with its field path
   agent             the pod agent of a trial pod (run by the operator's sidecar)
+  restore           puts a trial's newest complete checkpoint in place (the trial pod's init container)
   operator          the Kubernetes operator (ultron operator --help)
   samplerd          the sampler service: built-in samplers over NATS (ultron samplerd --help)
 
@@ -55,6 +56,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       case 'agent': {
         const { agentCommand } = await import('./agent.js');
         return await agentCommand(rest, io);
+      }
+      case 'restore': {
+        const { restoreCommand } = await import('./restore.js');
+        return await restoreCommand(rest, io);
       }
       case '--version':
         io.out(version());

@@ -20,7 +20,14 @@ export interface TrialMetrics {
   malformed: number;
   /** Pods whose agent sent `end`: every metric line of that pod has arrived. */
   endedPods: Set<string>;
+  /** The newest checkpoint step the agents stored. */
+  checkpoint?: { step: number; uri: string; at: string };
+  /** When each stored step was announced (epoch ms, ascending): what a pre-emption lost is measured from them. */
+  checkpointTimes: number[];
 }
+
+/** Announcements kept per trial for the pre-emption figures; older ones no longer matter. */
+const MAX_CHECKPOINT_TIMES = 256;
 
 const key = (jobUid: string, index: number): string => `${jobUid}/${index}`;
 
@@ -39,7 +46,7 @@ export class MetricsStore {
     const k = key(jobUid, index);
     let t = this.trials.get(k);
     if (!t) {
-      t = { steps: [], latest: {}, malformed: 0, endedPods: new Set() };
+      t = { steps: [], latest: {}, malformed: 0, endedPods: new Set(), checkpointTimes: [] };
       this.trials.set(k, t);
       let set = this.byJob.get(jobUid);
       if (!set) this.byJob.set(jobUid, (set = new Set()));
@@ -48,6 +55,17 @@ export class MetricsStore {
     if (msg.kind === 'end') {
       if (t.endedPods.has(msg.pod)) return false;
       t.endedPods.add(msg.pod);
+      return true;
+    }
+    if (msg.kind === 'checkpoint') {
+      const at = Date.parse(msg.at);
+      const times = t.checkpointTimes;
+      if (times.includes(at)) return false;
+      const after = times.findIndex((x) => x > at);
+      times.splice(after < 0 ? times.length : after, 0, at);
+      if (times.length > MAX_CHECKPOINT_TIMES) times.shift();
+      if (t.checkpoint && t.checkpoint.step > msg.step) return true;
+      t.checkpoint = { step: msg.step, uri: msg.uri, at: msg.at };
       return true;
     }
     let seen = this.seenLines.get(k);

@@ -1,7 +1,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { completeSteps, latestCompleteStep, pruneCheckpoints } from './checkpoints.js';
+import { completeSteps, latestCompleteStep, pruneCheckpoints } from '../checkpoint/local.js';
 import { expandVars, trainerCommand, trialEnv } from '../core/trial/index.js';
 import { LineBuffer, parseMetricLine } from '../core/trial/index.js';
 

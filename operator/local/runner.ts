@@ -31,7 +31,7 @@ import {
   trialSeed,
   withReport,
 } from '../core/trial/index.js';
-import { latestCompleteStep, pruneCheckpoints } from './checkpoints.js';
+import { latestCompleteStep, pruneCheckpoints } from '../checkpoint/local.js';
 import type { Display } from './display.js';
 import {
   buildResults,

@@ -278,8 +278,10 @@ describe('buildJob', () => {
     ['enabled', true, ['ultron-restore', 'prep', 'ultron-agent']],
     ['disabled', false, ['prep', 'ultron-agent']],
   ])('with a checkpoint store and checkpoints %s', (_name, enabled, names) => {
-    const store = { env: [{ name: 'ULTRON_S3_BUCKET', value: 'ultron' }] };
-    const t: PodTemplateSpec = { spec: { ...simple.spec, initContainers: [{ name: 'prep' }] } };
+    const store = { secretName: 'ultron-checkpoints' };
+    const t: PodTemplateSpec = {
+      spec: { ...simple.spec, initContainers: [{ name: 'prep' }], terminationGracePeriodSeconds: 60 },
+    };
     const i: BuildJobInput = {
       ...input({}, t),
       spec: specWith(t, { checkpoint: { enabled, keep: 2 } }),
@@ -291,12 +293,41 @@ describe('buildJob', () => {
     if (enabled) {
       expect(init[0]).toMatchObject({ image: OPTIONS.agentImage, args: ['restore'] });
       expect(envOf(init[0]!)).toMatchObject({
-        ULTRON_S3_BUCKET: 'ultron',
         ULTRON_CHECKPOINT_DIR: '/ultron/checkpoints',
         ULTRON_HPOJOB: 'quick',
+        ULTRON_HPOJOB_UID: i.hpoJob.uid,
+        ULTRON_TRIAL_INDEX: String(i.trial.spec.index),
       });
       expect(init[0]!.volumeMounts).toEqual([{ name: 'ultron', mountPath: '/ultron' }]);
-      expect(envOf(agent)).toMatchObject({ ULTRON_S3_BUCKET: 'ultron', ULTRON_CHECKPOINT_KEEP: '2' });
+      expect(envOf(agent)).toMatchObject({
+        ULTRON_CHECKPOINT_KEEP: '2',
+        ULTRON_CHECKPOINT_FLUSH_SECONDS: '58',
+      });
+      // The store's settings come from the Secret in the trial's namespace; the credentials are required.
+      for (const c of [init[0]!, agent]) {
+        const refs = Object.fromEntries(
+          (c.env ?? []).flatMap((e) => {
+            const ref = (
+              e as { valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }
+            ).valueFrom?.secretKeyRef;
+            return ref ? [[e.name, ref]] : [];
+          }),
+        );
+        const ref = (key: string) => ({ name: 'ultron-checkpoints', key, optional: true });
+        expect(refs['ULTRON_S3_BUCKET']).toEqual(ref('bucket'));
+        expect(refs['ULTRON_S3_ACCESS_KEY']).toEqual(ref('accessKeyId'));
+        expect(refs['ULTRON_S3_SECRET_KEY']).toEqual(ref('secretAccessKey'));
+        expect(refs['ULTRON_S3_ENDPOINT']).toEqual({
+          name: 'ultron-checkpoints',
+          key: 'endpoint',
+          optional: true,
+        });
+        const namespace = (c.env ?? []).find((e) => e.name === 'ULTRON_NAMESPACE');
+        expect(namespace).toEqual({
+          name: 'ULTRON_NAMESPACE',
+          valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
+        });
+      }
     } else expect(envOf(agent)['ULTRON_S3_BUCKET']).toBeUndefined();
   });
 

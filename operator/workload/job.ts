@@ -21,13 +21,17 @@ import {
   trialEnv,
 } from '../core/trial/index.js';
 import { AGENT_ENV } from '../agent/env.js';
+import { PLACE_ENV, S3_ENV, S3_SECRET_KEYS } from '../checkpoint/config.js';
 import { UltronError } from '../errors.js';
 import { DEFAULT_CONTAINER_ANNOTATION, RESERVED } from './labels.js';
 
-/** The checkpoint store the restore step and the agent's uploader use (the next issue fills it in). */
+/** The checkpoint store the restore step and the agent's uploader use. */
 export interface CheckpointStoreOptions {
-  /** Endpoint, bucket, prefix and credentials (secretKeyRef), set on the restore and agent containers. */
-  env: EnvVar[];
+  /**
+   * The Secret, in each trial's own namespace (a pod can only read its namespace's Secrets), with the
+   * store's endpoint, bucket, credentials and prefix (checkpoint/config.ts S3_SECRET_KEYS).
+   */
+  secretName: string;
 }
 
 /** What the operator decides for every trial pod (its command-line flags and config). */
@@ -178,12 +182,16 @@ function agentContainer(input: BuildJobInput, store: CheckpointStoreOptions | un
     fieldEnv(AGENT_ENV.podUid, 'metadata.uid'),
     fieldEnv(AGENT_ENV.podName, 'metadata.name'),
   ];
-  if (store)
+  if (store) {
+    const grace = Number(spec.trialTemplate.template.spec.terminationGracePeriodSeconds ?? 30);
     env.push(
       { name: AGENT_ENV.checkpointDir, value: POD_CHECKPOINT_DIR },
       { name: AGENT_ENV.checkpointKeep, value: String(spec.trialTemplate.checkpoint.keep) },
-      ...store.env,
+      // The trainer's own shutdown shares the grace period; what the flush does not finish stays incomplete.
+      { name: AGENT_ENV.checkpointFlushSeconds, value: String(Math.max(1, grace - 2)) },
+      ...storeEnv(input, store),
     );
+  }
   return {
     name: RESERVED.agentContainer,
     image: options.agentImage,
@@ -201,10 +209,8 @@ function restoreContainer(input: BuildJobInput, store: CheckpointStoreOptions): 
   const { trial, hpoJob, options } = input;
   const env: EnvVar[] = [
     { name: AGENT_ENV.checkpointDir, value: POD_CHECKPOINT_DIR },
-    { name: 'ULTRON_HPOJOB', value: hpoJob.name },
-    { name: AGENT_ENV.trialIndex, value: String(trial.spec.index) },
-    fieldEnv('ULTRON_NAMESPACE', 'metadata.namespace'),
-    ...store.env,
+    { name: PLACE_ENV.index, value: String(trial.spec.index) },
+    ...storeEnv(input, store),
   ];
   return {
     name: RESERVED.restoreContainer,
@@ -214,6 +220,27 @@ function restoreContainer(input: BuildJobInput, store: CheckpointStoreOptions): 
     env,
     resources: options.agentResources ?? AGENT_RESOURCES,
   };
+}
+
+/** The trial's place in the store and the store's settings from the namespace's checkpoint Secret. */
+function storeEnv(input: BuildJobInput, store: CheckpointStoreOptions): EnvVar[] {
+  const fromSecret = (Object.keys(S3_ENV) as Array<keyof typeof S3_ENV>).map((k): EnvVar => ({
+    name: S3_ENV[k],
+    valueFrom: {
+      secretKeyRef: {
+        name: store.secretName,
+        key: S3_SECRET_KEYS[k].key,
+        ...(S3_SECRET_KEYS[k].optional ? { optional: true } : {}),
+      },
+    },
+  }));
+  return [
+    { name: 'ULTRON_CHECKPOINT_SECRET', value: store.secretName },
+    fieldEnv(PLACE_ENV.namespace, 'metadata.namespace'),
+    { name: PLACE_ENV.hpoJob, value: input.hpoJob.name },
+    { name: PLACE_ENV.hpoJobUid, value: input.hpoJob.uid },
+    ...fromSecret,
+  ];
 }
 
 const fieldEnv = (name: string, fieldPath: string): EnvVar => ({

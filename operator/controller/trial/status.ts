@@ -82,6 +82,7 @@ export function trialStatus(
   if (metrics) {
     next.metrics = { ...metrics.latest };
     if (metrics.step !== undefined) next.step = metrics.step;
+    if (metrics.checkpoint) next.checkpoint = { ...metrics.checkpoint };
     next.malformedMetricLines = metrics.malformed;
   }
   if (observed.startTime ?? prev.startTime) next.startTime = prev.startTime ?? observed.startTime!;

@@ -1,4 +1,4 @@
-/** Checkpoint folders `<dir>/<step>/` with the `.complete` marker written last (ARCHITECTURE §6). */
+/** Local checkpoint folders `<dir>/<step>/` with the `.complete` marker written last (ARCHITECTURE §6): the local runner's and the agent's view of the trainer's folder. */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMPLETE_MARKER, isStepName, stepsToPrune } from '../core/trial/index.js';
