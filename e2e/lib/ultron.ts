@@ -79,7 +79,13 @@ export interface TrialView {
     objective?: number;
     paramsSummary?: string;
     restarts?: number;
+    preemptions?: number;
+    preemptedPods?: Array<{ pod: string; reason: string; ranSeconds: number; lostSeconds: number }>;
     message?: string;
+    step?: number;
+    metrics?: Record<string, number>;
+    checkpoint?: { step: number; uri: string; at: string };
+    usage?: { gpuSeconds: number; wastedGpuSeconds: number };
   };
 }
 

@@ -7,7 +7,9 @@
  * before they would be restored. On SIGTERM, what is complete is flushed within the flush budget (the
  * pod's grace period, not the agent's short metrics deadline); a flush cut off leaves no `_COMPLETE`.
  */
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { COMPLETE_MARKER } from '../core/trial/index.js';
 import { metricsSubject, msgIds, backoffDelay, type Logger, type MetricMessage } from '../bus/index.js';
 import { realClock, sleep, type Clock } from '../controller/runtime/clock.js';
 import { completeSteps, pruneCheckpoints } from '../checkpoint/local.js';
@@ -127,6 +129,7 @@ export class CheckpointUploader implements AgentPart {
     }
     const step = this.newestLocal();
     if (step === undefined || (this.stored !== undefined && step <= this.stored)) return;
+    const completedAt = markerTime(join(this.o.checkpointDir, String(step), COMPLETE_MARKER));
     const t: StepTransfer = await store.uploadStep(join(this.o.checkpointDir, String(step)), base, step, {
       ...this.o.transfer,
       signal,
@@ -136,13 +139,13 @@ export class CheckpointUploader implements AgentPart {
     this.bytes += t.bytes;
     this.uploadMs += t.ms;
     this.o.log.info('checkpoint uploaded', { step, files: t.files, bytes: t.bytes, ms: t.ms });
-    await this.announce(step);
+    await this.announce(step, completedAt);
     const drop = stepsToDelete(await store.steps(base, signal), this.o.keep);
     if (drop.length) await store.deleteSteps(base, drop, signal);
     pruneCheckpoints(this.o.checkpointDir, this.o.keep);
   }
 
-  private async announce(step: number): Promise<void> {
+  private async announce(step: number, completedAt: string | undefined): Promise<void> {
     const { hpoJobUid, trialIndex, podUid } = this.o;
     const msg: MetricMessage = {
       v: 1,
@@ -151,6 +154,7 @@ export class CheckpointUploader implements AgentPart {
       step,
       uri: checkpointUri(this.o.store.bucket, this.o.base, step),
       at: new Date(this.clock.now()).toISOString(),
+      ...(completedAt ? { completedAt } : {}),
     };
     // The step is stored either way; a lost announcement only leaves the Trial's status behind.
     await this.o.sink
@@ -158,5 +162,14 @@ export class CheckpointUploader implements AgentPart {
       .catch((error: unknown) =>
         this.o.log.warn('checkpoint announcement not delivered', { step, error: String(error) }),
       );
+  }
+}
+
+/** When the trainer wrote a step's `.complete`; undefined when it is gone already. */
+function markerTime(path: string): string | undefined {
+  try {
+    return statSync(path).mtime.toISOString();
+  } catch {
+    return undefined;
   }
 }

@@ -140,6 +140,31 @@ export const TRIAL_STATUS_SCHEMA: ObjectSchema = {
     paramsSummary: str('The parameters in one line, such as lr=0.001 layers=2.'),
     restarts: optional(int('Restarts after failures.')),
     preemptions: optional(int('Restarts after preemption or eviction (these do not count as failures).')),
+    preemptedPods: {
+      type: 'array',
+      description: 'The newest pods lost to preemption, eviction or their node, and what each cost.',
+      maxItems: 100,
+      items: {
+        type: 'object',
+        description: 'One lost pod.',
+        properties: {
+          pod: { type: 'string', required: true, description: "The pod's name." },
+          uid: { type: 'string', required: true, description: "The pod's uid." },
+          at: { ...time('When it was disrupted'), required: true },
+          reason: { type: 'string', required: true, description: 'Why (the DisruptionTarget reason).' },
+          ranSeconds: {
+            type: 'number',
+            required: true,
+            description: 'How long its trainer ran, in seconds.',
+          },
+          lostSeconds: {
+            type: 'number',
+            required: true,
+            description: 'The part of that after its last completed checkpoint: work done again, in seconds.',
+          },
+        },
+      },
+    },
     checkpoint: {
       type: 'object',
       description: 'The last complete checkpoint.',

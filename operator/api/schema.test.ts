@@ -129,6 +129,7 @@ const trialStatus: Required_<TrialStatus> = {
   paramsSummary: false,
   restarts: false,
   preemptions: false,
+  preemptedPods: false,
   checkpoint: false,
   usage: false,
   startTime: false,

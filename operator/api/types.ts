@@ -258,6 +258,19 @@ export interface TrialCheckpointStatus {
   at: string;
 }
 
+/** One pod of a trial lost to eviction, pre-emption or its node (the newest few are kept). */
+export interface PreemptionRecord {
+  pod: string;
+  uid: string;
+  /** When it was disrupted, RFC 3339. */
+  at: string;
+  reason: string;
+  /** How long its trainer ran, seconds. */
+  ranSeconds: number;
+  /** The part of that since the last checkpoint it completed: work the next pod does again. */
+  lostSeconds: number;
+}
+
 export interface TrialStatus {
   phase?: TrialPhase;
   objective?: number;
@@ -266,6 +279,8 @@ export interface TrialStatus {
   paramsSummary?: string;
   restarts?: number;
   preemptions?: number;
+  /** The pre-empted pods (the newest 100), so each is counted once and usage knows what they ran. */
+  preemptedPods?: PreemptionRecord[];
   checkpoint?: TrialCheckpointStatus;
   usage?: Usage;
   startTime?: string;

@@ -90,8 +90,11 @@ export type MetricMessage =
   | { v: 1; kind: 'report'; pod: string; line: number; step?: number; values: Record<string, number> }
   | { v: 1; kind: 'malformed'; pod: string; line: number; reason: string; text: string }
   | { v: 1; kind: 'end'; pod: string; lines: number; malformed: number }
-  /** The agent stored a complete checkpoint step in the object store (`uri`, at `at`, RFC 3339). */
-  | { v: 1; kind: 'checkpoint'; pod: string; step: number; uri: string; at: string };
+  /**
+   * The agent stored a complete checkpoint step in the object store (`uri`, at `at`, RFC 3339);
+   * `completedAt`: when the trainer completed it (its `.complete` marker), the point up to which work is kept.
+   */
+  | { v: 1; kind: 'checkpoint'; pod: string; step: number; uri: string; at: string; completedAt?: string };
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 

@@ -63,6 +63,9 @@ export interface ClusterCacheOptions {
   onInformerError?: (name: string, error: unknown, restartInMs: number) => void;
 }
 
+/** Deleted disrupted pods remembered per trial (a trial pre-empted more often has counted the rest). */
+const DISRUPTED_KEPT = 10;
+
 export class ClusterCache {
   readonly hpojobs: SupervisedInformer<HPOJob & k8s.KubernetesObject>;
   readonly trials: SupervisedInformer<Trial & k8s.KubernetesObject>;
@@ -72,6 +75,7 @@ export class ClusterCache {
   private readonly podsByTrial = new Index();
   private readonly jobsByUid = new Map<string, string>();
   private readonly listeners: CacheEvents[] = [];
+  private readonly disruptedGone = new Map<string, k8s.V1Pod[]>();
 
   constructor(opts: ClusterCacheOptions) {
     const custom = opts.kc.makeApiClient(k8s.CustomObjectsApi);
@@ -136,8 +140,10 @@ export class ClusterCache {
       this.trials.on(ev, (t) => {
         const key = keyOf(t.metadata.namespace, t.metadata.name);
         const job = keyOf(t.metadata.namespace, t.spec.hpoJob);
-        if (ev === 'delete') this.trialsByJob.remove(key);
-        else this.trialsByJob.put(key, job);
+        if (ev === 'delete') {
+          this.trialsByJob.remove(key);
+          this.forgetTrialPods(key);
+        } else this.trialsByJob.put(key, job);
         emit((l) => {
           l.trial(key);
           l.hpojob(job);
@@ -150,8 +156,10 @@ export class ClusterCache {
       this.pods.on(ev, (p) => {
         const key = keyOf(p.metadata?.namespace, p.metadata?.name ?? '');
         const trial = labelOf(p, LABELS.trial);
-        if (ev === 'delete') this.podsByTrial.remove(key);
-        else this.podsByTrial.put(key, trial ? keyOf(p.metadata?.namespace, trial) : undefined);
+        if (ev === 'delete') {
+          this.podsByTrial.remove(key);
+          if (trial) this.rememberDisrupted(keyOf(p.metadata?.namespace, trial), p);
+        } else this.podsByTrial.put(key, trial ? keyOf(p.metadata?.namespace, trial) : undefined);
         if (trial) emit((l) => l.trial(keyOf(p.metadata?.namespace, trial)));
       });
     }
@@ -210,6 +218,33 @@ export class ClusterCache {
   workerJob(trialKey: string): k8s.V1Job | undefined {
     const [ns, name] = splitKey(trialKey);
     return this.jobs.get(ns, name);
+  }
+
+  /**
+   * Disrupted pods of the trial already deleted, as last seen. A pod of a lost node can be failed and
+   * removed (pod GC) between two reconciles of its trial, which would then never see it pre-empted.
+   */
+  deletedDisruptedPodsOf(trialKey: string): k8s.V1Pod[] {
+    return this.disruptedGone.get(trialKey) ?? [];
+  }
+
+  private rememberDisrupted(trialKey: string, pod: k8s.V1Pod): void {
+    const disrupted = pod.status?.conditions?.some(
+      (c) => c.type === 'DisruptionTarget' && c.status === 'True',
+    );
+    if (!disrupted) return;
+    // As deleted: whatever phase it was last seen in, it is gone now.
+    const gone = {
+      ...pod,
+      metadata: { ...pod.metadata, deletionTimestamp: pod.metadata?.deletionTimestamp ?? new Date() },
+    };
+    const list = [...(this.disruptedGone.get(trialKey) ?? []), gone].slice(-DISRUPTED_KEPT);
+    this.disruptedGone.set(trialKey, list);
+  }
+
+  /** Forgets a deleted trial's pods (its tombstones would otherwise outlive it). */
+  forgetTrialPods(trialKey: string): void {
+    this.disruptedGone.delete(trialKey);
   }
 
   podsOf(trialKey: string): k8s.V1Pod[] {

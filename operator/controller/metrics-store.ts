@@ -22,7 +22,10 @@ export interface TrialMetrics {
   endedPods: Set<string>;
   /** The newest checkpoint step the agents stored. */
   checkpoint?: { step: number; uri: string; at: string };
-  /** When each stored step was announced (epoch ms, ascending): what a pre-emption lost is measured from them. */
+  /**
+   * When each stored step was completed by the trainer (epoch ms, ascending; the upload time when the
+   * agent could not tell): what a pre-emption lost is measured from them.
+   */
   checkpointTimes: number[];
 }
 
@@ -58,7 +61,7 @@ export class MetricsStore {
       return true;
     }
     if (msg.kind === 'checkpoint') {
-      const at = Date.parse(msg.at);
+      const at = Date.parse(msg.completedAt ?? msg.at);
       const times = t.checkpointTimes;
       if (times.includes(at)) return false;
       const after = times.findIndex((x) => x > at);

@@ -78,6 +78,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): OperatorConfig {
   };
   const natsUrl = env['ULTRON_NATS_URL'] ?? env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
   const pullPolicy = env['ULTRON_AGENT_IMAGE_PULL_POLICY'];
+  // The Secret with the object store's settings, looked up in each trial's namespace; unset: no checkpoints.
+  const checkpointSecret = env['ULTRON_CHECKPOINT_SECRET'];
   return {
     natsUrl,
     workload: {
@@ -86,6 +88,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): OperatorConfig {
       ...(pullPolicy === 'Always' || pullPolicy === 'IfNotPresent' || pullPolicy === 'Never'
         ? { imagePullPolicy: pullPolicy }
         : {}),
+      ...(checkpointSecret ? { checkpointStore: { secretName: checkpointSecret } } : {}),
     },
     workers: Number(env['ULTRON_WORKERS'] ?? 16),
     suggestionTimeoutMs: ms(env['ULTRON_SUGGESTION_TIMEOUT'], 30_000),

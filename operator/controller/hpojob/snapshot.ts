@@ -5,6 +5,7 @@
 import type { HPOJob, ResolvedHPOJobSpec, SamplerStatus, Trial } from '../../api/index.js';
 import type { PlanInput, TrialSnapshot } from '../../core/planner/index.js';
 import type { MetricsStore } from '../metrics-store.js';
+import { isFinishedPhase } from '../../api/index.js';
 import { outstandingIndices } from './ledger.js';
 
 const ms = (t: string | undefined): number | undefined => (t === undefined ? undefined : Date.parse(t));
@@ -44,7 +45,9 @@ export function trialSnapshot(
     ...(startTime !== undefined ? { startTime } : {}),
     ...(completionTime !== undefined ? { completionTime } : {}),
     ...(gpus ? { gpus } : {}),
-    ...(status.usage ? { gpuSeconds: status.usage.gpuSeconds } : {}),
+    // A running trial's usage counts only ended pods: the planner meters it by wall time instead.
+    ...(status.usage && isFinishedPhase(status.phase ?? '') ? { gpuSeconds: status.usage.gpuSeconds } : {}),
+    ...(status.usage ? { wastedGpuSeconds: status.usage.wastedGpuSeconds } : {}),
   };
 }
 

@@ -25,7 +25,7 @@ const counts = (running: number) => ({
 const actions = (over: Partial<PlanActions> = {}, running = 1): PlanActions => ({
   request: 0,
   stop: [],
-  summary: { trials: counts(running), progress: `${4 - running}/4`, gpuSeconds: 12 },
+  summary: { trials: counts(running), progress: `${4 - running}/4`, gpuSeconds: 12, wastedGpuSeconds: 3 },
   best: { trial: 'j-2', index: 2, params: { x: 0.3 }, objective: 0.1, step: 5 },
   ...over,
 });
@@ -41,7 +41,7 @@ describe('HPOJob status', () => {
       progress: '3/4',
       trials: counts(1),
       best: { trial: 'j-2', objective: 0.1 },
-      usage: { gpuSeconds: 12, wastedGpuSeconds: 0 },
+      usage: { gpuSeconds: 12, wastedGpuSeconds: 3 },
       sampler: { nextIndex: 0, requests: [] },
     });
     expect(cond(s, 'SpecValid')).toMatchObject({ status: 'True', observedGeneration: 3 });

@@ -73,7 +73,7 @@ export function nextStatus(input: StatusInput): HPOJobStatus {
     const s = actions.summary;
     next.trials = s.trials;
     next.progress = s.progress;
-    next.usage = { gpuSeconds: s.gpuSeconds, wastedGpuSeconds: prev.usage?.wastedGpuSeconds ?? 0 };
+    next.usage = { gpuSeconds: s.gpuSeconds, wastedGpuSeconds: s.wastedGpuSeconds };
     if (actions.best) next.best = actions.best;
   }
   if (input.sampler) {

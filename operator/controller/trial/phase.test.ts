@@ -235,6 +235,29 @@ describe('observeTrial', () => {
     expect(later).toMatchObject({ phase: 'Running', restarts: 0, preemptions: 1 });
   });
 
+  it('reports each newly pre-empted pod once, with when it was disrupted and when its trainer ran', () => {
+    const evicted = pod({
+      name: 'p1',
+      phase: 'Failed',
+      trainer: exited(143, 'Error', 40),
+      conditions: [{ ...disrupted('EvictionByEvictionAPI'), lastTransitionTime: at(39) }],
+      deleting: true,
+    });
+    const o = observe({ pods: [evicted] });
+    expect(o.newlyPreempted).toEqual([
+      {
+        pod: 'p1',
+        uid: 'uid-p1',
+        reason: 'EvictionByEvictionAPI',
+        at: at(39).getTime(),
+        startedAt: at(2).getTime(),
+        endedAt: at(40).getTime(),
+      },
+    ]);
+    // Seen again (the cache keeps a deleted disrupted pod): nothing new.
+    expect(observe({ pods: [evicted], previous: o }).newlyPreempted).toEqual([]);
+  });
+
   it('never lets the counts go down below the status’s', () => {
     const o = observe({
       pods: [pod({ name: 'p2', trainer: running() })],

@@ -45,6 +45,17 @@ export interface PhaseInput {
  */
 export const METRICS_GRACE_MS = 10_000;
 
+export interface PreemptedPod {
+  pod: string;
+  uid: string;
+  /** Epoch ms: the disruption (its condition's time, else the deletion's). */
+  at: number;
+  reason: string;
+  /** Epoch ms the trainer started and ended (ended: undefined when its node took it). */
+  startedAt?: number;
+  endedAt?: number;
+}
+
 export interface TrialObservation {
   phase: ObservedPhase;
   /** Failed attempts that count against retries (not disruptions). */
@@ -53,6 +64,13 @@ export interface TrialObservation {
   preemptions: number;
   /** The uids behind `preemptions`, for the next call's `previous`. */
   preemptedPods: string[];
+  /** Pods pre-empted that `previous` did not know of: when, why, and when their trainer ran. */
+  newlyPreempted: PreemptedPod[];
+  /**
+   * Seconds the trainers of the pods not pre-empted ran, counting only trainers that ended: a running
+   * one would change the status on every look (the planner meters running trials by wall time).
+   */
+  runSeconds: number;
   /** RFC 3339: when a trainer first started. */
   startTime?: string;
   completionTime?: string;
@@ -109,6 +127,26 @@ function podState(pod: V1Pod): PodState {
   // A disrupted pod is lost as soon as its deletion starts; its trainer's exit code is only the SIGTERM.
   if (disrupted && (ended || pod.metadata?.deletionTimestamp)) return 'preempted';
   return ended ? 'failed' : 'active';
+}
+
+const ms = (t: When): number | undefined => {
+  const v = iso(t);
+  return v === undefined ? undefined : Date.parse(v);
+};
+
+function preemptedPod(pod: V1Pod, now: number | undefined): PreemptedPod {
+  const c = isTrue(pod.status?.conditions, 'DisruptionTarget');
+  const state = trainerStatus(pod).status?.state;
+  const startedAt = ms((state?.running?.startedAt ?? state?.terminated?.startedAt) as When);
+  const endedAt = ms(state?.terminated?.finishedAt as When);
+  return {
+    pod: pod.metadata?.name ?? '',
+    uid: pod.metadata?.uid ?? '',
+    at: ms(c?.lastTransitionTime as When) ?? ms(pod.metadata?.deletionTimestamp as When) ?? now ?? Date.now(),
+    reason: disruption(pod)?.reason ?? 'DisruptionTarget',
+    ...(startedAt !== undefined ? { startedAt } : {}),
+    ...(endedAt !== undefined ? { endedAt } : {}),
+  };
 }
 
 /** What went wrong in a failed pod, and where to look. */
@@ -193,7 +231,13 @@ export function observeTrial(input: PhaseInput): TrialObservation {
   const states = pods.map((pod) => ({ pod, state: podState(pod) }));
 
   const preempted = new Set(previous?.preemptedPods ?? []);
-  for (const { pod, state } of states) if (state === 'preempted') preempted.add(pod.metadata?.uid ?? '');
+  const newlyPreempted: PreemptedPod[] = [];
+  for (const { pod, state } of states) {
+    const uid = pod.metadata?.uid ?? '';
+    if (state !== 'preempted' || preempted.has(uid)) continue;
+    preempted.add(uid);
+    newlyPreempted.push(preemptedPod(pod, input.now));
+  }
   const failed = states.filter((s) => s.state === 'failed');
   const restarts = Math.max(previous?.restarts ?? 0, job?.status?.failed ?? 0, failed.length);
   const starts = pods.flatMap((p) => {
@@ -205,6 +249,14 @@ export function observeTrial(input: PhaseInput): TrialObservation {
     restarts,
     preemptions: Math.max(previous?.preemptions ?? 0, preempted.size),
     preemptedPods: [...preempted].sort(),
+    newlyPreempted,
+    runSeconds: states.reduce((sum, { pod, state }) => {
+      if (state === 'preempted') return sum;
+      const t = trainerStatus(pod).status?.state;
+      const from = ms((t?.running?.startedAt ?? t?.terminated?.startedAt) as When);
+      const to = ms(t?.terminated?.finishedAt as When);
+      return from === undefined || to === undefined ? sum : sum + Math.max(0, to - from) / 1000;
+    }, 0),
     ...(starts.length ? { startTime: starts.sort()[0] } : {}),
   };
   const lastFailure = failed.length ? describeFailure(failed.at(-1)!.pod) : undefined;

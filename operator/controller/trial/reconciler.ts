@@ -21,6 +21,7 @@ import type { ObservationMessage } from '../../bus/index.js';
 import { keyOf, type ClusterCache } from '../cache.js';
 import { seedOf } from '../hpojob/reconciler.js';
 import { stopTrial } from '../hpojob/stops.js';
+import { gpusOf } from '../hpojob/snapshot.js';
 import { apiErrorCode, type KubeApi } from '../kube.js';
 import type { MetricsStore } from '../metrics-store.js';
 import { OwnWrites } from '../own-writes.js';
@@ -150,13 +151,18 @@ export class TrialReconciler {
     //    are in, or, METRICS_GRACE_MS after it ended, once its pod has ended).
     const observed = observeTrial({
       ...(worker ? { job: worker } : {}),
-      pods: cache.podsOf(key),
+      // Deleted disrupted pods too: each is counted once (by uid), even if it was never seen ending.
+      pods: [...cache.podsOf(key), ...cache.deletedDisruptedPodsOf(key)],
       metrics: { endedPods: metrics?.endedPods ?? new Set<string>() },
-      previous: { restarts: trial.status?.restarts ?? 0 },
+      previous: {
+        restarts: trial.status?.restarts ?? 0,
+        preemptions: trial.status?.preemptions ?? 0,
+        preemptedPods: (trial.status?.preemptedPods ?? []).map((p) => p.uid),
+      },
       now,
     });
     if (observed.recheckInMs) this.o.requeueAfter(key, observed.recheckInMs);
-    const next = trialStatus(trial, spec, observed, metrics, nowIso);
+    const next = trialStatus(trial, spec, observed, metrics, nowIso, gpusOf(spec));
 
     // 6. A finished trial publishes its observation, then records it with the final status.
     if (observed.phase === 'Succeeded' || observed.phase === 'Failed') {

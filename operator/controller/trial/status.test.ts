@@ -1,6 +1,14 @@
 import { applyDefaults, type HPOJobSpec, type Trial } from '../../api/index.js';
+import type { PreemptedPod } from './phase.js';
 import { MetricsStore } from '../metrics-store.js';
-import { observationOf, reachedStatus, trialStatus, withinPhase } from './status.js';
+import {
+  observationOf,
+  preemptionRecord,
+  reachedStatus,
+  trialStatus,
+  trialUsage,
+  withinPhase,
+} from './status.js';
 
 const NOW = '2026-12-01T00:00:00.000Z';
 const spec = applyDefaults(
@@ -21,7 +29,13 @@ const trial: Trial = {
   metadata: { name: 'j-2', namespace: 'ns' },
   spec: { hpoJob: 'j', index: 2, params: { batch: 4, lr: 0.01 }, seed: 9 },
 };
-const observed = { restarts: 1, preemptions: 0, startTime: NOW };
+const observed = {
+  restarts: 1,
+  preemptions: 0,
+  startTime: NOW,
+  newlyPreempted: [] as PreemptedPod[],
+  runSeconds: 0,
+};
 
 function metrics(...losses: number[]) {
   const store = new MetricsStore();
@@ -99,5 +113,64 @@ describe('Trial status', () => {
     expect(withinPhase(a, { ...b, phase: 'Succeeded' })).toBe(false);
     expect(withinPhase(undefined, b)).toBe(false);
     expect(withinPhase({}, { phase: 'Pending' })).toBe(false);
+  });
+});
+
+describe('what a pre-emption cost', () => {
+  const t = (s: number) => Date.parse('2026-12-02T10:00:00Z') + s * 1000;
+  const pod = { pod: 'j-0-abc', uid: 'u1', reason: 'EvictionByEvictionAPI', startedAt: t(0), at: t(30) };
+
+  it('loses the time since the last checkpoint the pod completed, or all of its run without one', () => {
+    expect(preemptionRecord({ ...pod, endedAt: t(31) }, [t(-50), t(10), t(25), t(40)])).toEqual({
+      pod: 'j-0-abc',
+      uid: 'u1',
+      at: new Date(t(30)).toISOString(),
+      reason: 'EvictionByEvictionAPI',
+      ranSeconds: 31,
+      lostSeconds: 6, // 25 s → 31 s; the checkpoint at 40 s is a later pod's
+    });
+    // Only a previous pod's checkpoint (the one it restored): everything since the start is lost.
+    expect(preemptionRecord(pod, [t(-50)])).toMatchObject({ ranSeconds: 30, lostSeconds: 30 });
+    // Lost with its node: no end time, the disruption's is used.
+    expect(preemptionRecord({ ...pod, startedAt: undefined }, [])).toMatchObject({
+      ranSeconds: 0,
+      lostSeconds: 0,
+    });
+  });
+
+  it('meters GPU-seconds from pre-empted and ended pods, and never goes down', () => {
+    const records = [preemptionRecord(pod, [t(20)])];
+    expect(trialUsage(records, 12, 2)).toEqual({ gpuSeconds: 84, wastedGpuSeconds: 20 });
+    expect(trialUsage([], 0, 2, { gpuSeconds: 84, wastedGpuSeconds: 20 })).toEqual({
+      gpuSeconds: 84,
+      wastedGpuSeconds: 20,
+    });
+  });
+
+  it('records each pre-empted pod once, keeps the count, and shows usage only for GPU trials', () => {
+    const running = { ...observed, phase: 'Running' as const, preemptions: 1 };
+    const first = trialStatus(
+      trial,
+      spec,
+      { ...running, newlyPreempted: [{ ...pod, endedAt: t(30) }], runSeconds: 0 },
+      undefined,
+      NOW,
+      1,
+    );
+    expect(first.preemptions).toBe(1);
+    expect(first.preemptedPods?.map((p) => p.uid)).toEqual(['u1']);
+    expect(first.usage).toEqual({ gpuSeconds: 30, wastedGpuSeconds: 30 });
+    // The pod is gone from the API; the next look has nothing new, and the record stays.
+    const next = trialStatus(
+      { ...trial, status: first },
+      spec,
+      { ...running, preemptions: 0 },
+      undefined,
+      NOW,
+      1,
+    );
+    expect(next.preemptions).toBe(1);
+    expect(next.preemptedPods).toEqual(first.preemptedPods);
+    expect(trialStatus(trial, spec, running, undefined, NOW).usage).toBeUndefined();
   });
 });

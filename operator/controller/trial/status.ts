@@ -11,19 +11,70 @@ import {
   type Trial,
   type TrialPhase,
   type TrialStatus,
+  type PreemptionRecord,
+  type Usage,
 } from '../../api/index.js';
 import type { ObservationMessage } from '../../bus/index.js';
 import { samplerView, trialObjective } from '../../core/planner/index.js';
 import { paramsSummary } from '../../core/trial/index.js';
 import { inSpecOrder } from '../hpojob/trials.js';
 import type { TrialMetrics } from '../metrics-store.js';
-import type { TrialObservation } from './phase.js';
+import type { PreemptedPod, TrialObservation } from './phase.js';
 
 /** What phase.ts derives from the worker Job and its Pods. */
 export type ObservedTrial = Pick<
   TrialObservation,
-  'phase' | 'restarts' | 'preemptions' | 'startTime' | 'completionTime' | 'message' | 'reason'
+  | 'phase'
+  | 'restarts'
+  | 'preemptions'
+  | 'startTime'
+  | 'completionTime'
+  | 'message'
+  | 'reason'
+  | 'newlyPreempted'
+  | 'runSeconds'
 >;
+
+/** Pre-empted pods a Trial's status keeps (its schema's maxItems). */
+export const PREEMPTION_RECORDS_KEPT = 100;
+
+/**
+ * What a pre-empted pod cost: its trainer's run, and the part after the last checkpoint it completed
+ * (checkpoints from before it started are a previous pod's: everything it did after starting is lost then).
+ */
+export function preemptionRecord(p: PreemptedPod, checkpointTimes: readonly number[]): PreemptionRecord {
+  const end = p.endedAt ?? p.at;
+  const start = Math.min(p.startedAt ?? end, end);
+  const kept = checkpointTimes.filter((t) => t >= start && t <= end).at(-1) ?? start;
+  const secs = (ms: number) => Math.round(ms) / 1000;
+  return {
+    pod: p.pod,
+    uid: p.uid,
+    at: new Date(p.at).toISOString(),
+    reason: p.reason,
+    ranSeconds: secs(end - start),
+    lostSeconds: secs(end - kept),
+  };
+}
+
+/**
+ * GPU time used: every pre-empted pod's run plus the current pods'; wasted: the pre-empted pods' lost
+ * parts. GPU-seconds are GPUs × seconds; never below what was written before.
+ */
+export function trialUsage(
+  records: readonly PreemptionRecord[],
+  runSeconds: number,
+  gpus: number,
+  prev?: Usage,
+): Usage {
+  const ran = records.reduce((s, r) => s + r.ranSeconds, 0) + runSeconds;
+  const lost = records.reduce((s, r) => s + r.lostSeconds, 0);
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    gpuSeconds: round(Math.max(prev?.gpuSeconds ?? 0, ran * gpus)),
+    wastedGpuSeconds: round(Math.max(prev?.wastedGpuSeconds ?? 0, lost * gpus)),
+  };
+}
 
 const objectiveReports = (m: TrialMetrics | undefined, metric: string) =>
   (m?.steps ?? []).flatMap((s) =>
@@ -36,8 +87,13 @@ export function trialStatus(
   observed: ObservedTrial,
   metrics: TrialMetrics | undefined,
   now: string,
+  gpus = 0,
 ): TrialStatus {
   const prev = trial.status ?? {};
+  const records = [
+    ...(prev.preemptedPods ?? []),
+    ...observed.newlyPreempted.map((p) => preemptionRecord(p, metrics?.checkpointTimes ?? [])),
+  ].slice(-PREEMPTION_RECORDS_KEPT);
   const reports = objectiveReports(metrics, spec.objective.metric);
   const phase: TrialPhase = observed.phase;
   const objective = trialObjective({ phase, reports }, spec.objective);
@@ -75,7 +131,10 @@ export function trialStatus(
     phase,
     paramsSummary: paramsSummary(inSpecOrder(spec, trial.spec.params)),
     restarts: observed.restarts,
-    preemptions: observed.preemptions,
+    preemptions: Math.max(observed.preemptions, prev.preemptions ?? 0),
+    ...(records.length ? { preemptedPods: records } : {}),
+    // Trials without GPUs have no usage to show (and no write to make for it).
+    ...(gpus > 0 ? { usage: trialUsage(records, observed.runSeconds, gpus, prev.usage) } : {}),
     ...(conditions ? { conditions } : {}),
   };
   if (objective !== undefined) next.objective = objective;

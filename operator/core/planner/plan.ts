@@ -139,11 +139,17 @@ export function plan(input: PlanInput): PlanActions {
   const counts = countTrials(trials);
   const finished = trials.filter((t) => isFinishedPhase(t.phase)).length;
   const gpuSeconds = trials.reduce((s, t) => s + gpuSecondsOf(t, now), 0);
+  const wastedGpuSeconds = trials.reduce((s, t) => s + (t.wastedGpuSeconds ?? 0), 0);
   const best = bestTrialSummary(trials, spec.objective);
   const actions: PlanActions = {
     request: 0,
     stop: [],
-    summary: { trials: counts, progress: `${finished}/${spec.budget.maxTrials}`, gpuSeconds },
+    summary: {
+      trials: counts,
+      progress: `${finished}/${spec.budget.maxTrials}`,
+      gpuSeconds,
+      wastedGpuSeconds,
+    },
   };
   if (best) actions.best = best;
 

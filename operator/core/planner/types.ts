@@ -32,6 +32,8 @@ export interface TrialSnapshot {
   gpus?: number;
   /** GPU-seconds used so far, when the shell meters them; otherwise derived from times × gpus. */
   gpuSeconds?: number;
+  /** GPU-seconds whose work was lost to pre-emptions (done again after a restore). */
+  wastedGpuSeconds?: number;
 }
 
 export interface PlanInput {
@@ -74,5 +76,6 @@ export interface PlanActions {
     /** "completed/maxTrials", e.g. "37/100". */
     progress: string;
     gpuSeconds: number;
+    wastedGpuSeconds: number;
   };
 }
