@@ -206,7 +206,7 @@ function agentContainer(input: BuildJobInput, store: CheckpointStoreOptions | un
 
 /** The seam for the restore step: `ultron restore` puts the newest complete checkpoint in place. */
 function restoreContainer(input: BuildJobInput, store: CheckpointStoreOptions): Container {
-  const { trial, hpoJob, options } = input;
+  const { trial, options } = input;
   const env: EnvVar[] = [
     { name: AGENT_ENV.checkpointDir, value: POD_CHECKPOINT_DIR },
     { name: PLACE_ENV.index, value: String(trial.spec.index) },
