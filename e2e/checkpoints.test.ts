@@ -18,6 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
@@ -173,6 +174,18 @@ it('round-trips a step: nested files, one larger than a part, byte for byte, `_C
     expect(sha(join(dst, '7', rel))).toBe(sha(join(src, '7', rel)));
   expect(existsSync(join(dst, '7', '.complete'))).toBe(true);
   expect(readdirSync(dst)).toEqual(['7']); // no hidden restore folder left behind
+
+  // Parts go with their CRC32, which the store checks: a part damaged on the way is refused.
+  await expect(
+    store.client.send(
+      new PutObjectCommand({
+        Bucket: s3.bucket,
+        Key: `${p.base}damaged`,
+        Body: Buffer.from('the bytes that arrived'),
+        ChecksumCRC32: 'AAAAAA==',
+      }),
+    ),
+  ).rejects.toThrow();
 });
 
 it('the agent uploads each completed step, keeps the newest 2, announces them, and flushes on SIGTERM', async () => {

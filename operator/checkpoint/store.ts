@@ -1,12 +1,11 @@
 /**
  * The checkpoint store over S3 (any S3-compatible server: MinIO on the bed). A step is uploaded file by
- * file — multipart and in parallel through @aws-sdk/lib-storage — and `_COMPLETE` is written only after
+ * file — multipart, parts in parallel, memory bounded (multipart.ts) — and `_COMPLETE` is written only after
  * every file is stored; a restore downloads into a hidden folder and renames it into place with the
  * trainer's `.complete` marker inside, so neither side ever sees half a step as a checkpoint.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -17,23 +16,23 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { COMPLETE_MARKER } from '../core/trial/index.js';
 import type { S3Config } from './config.js';
 import { eachLimited, stepFiles } from './files.js';
+import { BufferPool, uploadFile } from './multipart.js';
 import { completeKey, S3_COMPLETE, stepPrefix, stepsFromKeys, type StepListing } from './layout.js';
 
 export interface TransferOptions {
-  /** Bytes per multipart part (lib-storage's minimum is 5 MiB). */
+  /** Bytes per multipart part (S3's minimum is 5 MiB). */
   partSize?: number;
-  /** Parts of one file in flight at once. */
+  /** Parts in flight at once, over all files: memory held is queueSize × partSize. */
   queueSize?: number;
-  /** Files in flight at once. Memory held is about files × queueSize × partSize. */
+  /** Files in flight at once (they share the parts). */
   files?: number;
   signal?: AbortSignal;
 }
 
-export const TRANSFER_DEFAULTS = { partSize: 8 * 1024 * 1024, queueSize: 4, files: 2 } as const;
+export const TRANSFER_DEFAULTS = { partSize: 5 * 1024 * 1024, queueSize: 3, files: 2 } as const;
 
 export interface StepTransfer {
   step: number;
@@ -50,6 +49,7 @@ export function s3Client(c: S3Config): S3Client {
     credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey },
     // The SDK's own retries (3 attempts, with back-off) cover a blip; callers retry what is left.
     maxAttempts: 3,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
   });
 }
 
@@ -85,23 +85,19 @@ export class CheckpointStore {
     const prefix = stepPrefix(base, step);
     const partSize = o.partSize ?? TRANSFER_DEFAULTS.partSize;
     const queueSize = o.queueSize ?? TRANSFER_DEFAULTS.queueSize;
-    await eachLimited(files, o.files ?? TRANSFER_DEFAULTS.files, async (f) => {
-      const upload = new Upload({
+    // One pool for the whole step: memory is buffers × partSize, whatever the files.
+    const pool = new BufferPool(queueSize, partSize);
+    await eachLimited(files, o.files ?? TRANSFER_DEFAULTS.files, (f) =>
+      uploadFile({
         client: this.client,
-        params: { Bucket: this.bucket, Key: prefix + f.rel, Body: createReadStream(f.path) },
-        partSize,
-        queueSize,
-        leavePartsOnError: false,
-      });
-      const abort = (): void => void upload.abort().catch(() => undefined);
-      o.signal?.addEventListener('abort', abort, { once: true });
-      try {
-        if (o.signal?.aborted) throw new Error('upload aborted');
-        await upload.done();
-      } finally {
-        o.signal?.removeEventListener('abort', abort);
-      }
-    });
+        bucket: this.bucket,
+        key: prefix + f.rel,
+        path: f.path,
+        bytes: f.bytes,
+        pool,
+        ...(o.signal ? { signal: o.signal } : {}),
+      }),
+    );
     if (o.signal?.aborted) throw new Error('upload aborted');
     const manifest = JSON.stringify({ step, files: files.map((f) => ({ path: f.rel, bytes: f.bytes })) });
     await this.client.send(
