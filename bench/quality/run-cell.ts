@@ -52,6 +52,7 @@ async function runOurs(
       observations,
       pending: [],
       indices: [i],
+      maxTrials: budget,
     });
     const config: ParamConfig = params!;
     const errors = space.validate(config);

@@ -34,6 +34,27 @@ describe('message building', () => {
     expect(parseSuggestRequest(encode(req))).toEqual({ ok: true, value: req });
   });
 
+  it('accepts the optional trial budget when it is a positive integer', () => {
+    const base = {
+      id: 'r',
+      job: { namespace: 'ns', name: 'j', uid: 'u1' },
+      sampler: { name: 'auto', settings: {} },
+      parameters: [{ name: 'x', type: 'float' as const, min: 0, max: 1 }],
+      direction: 'minimize' as const,
+      seed: 4,
+      indices: [0],
+      pending: [],
+      observations: { upToSeq: 0, count: 0 },
+    };
+    const req = suggestRequest({ ...base, maxTrials: 50 }, new Date(0));
+    expect(parseSuggestRequest(encode(req))).toEqual({ ok: true, value: req });
+    for (const maxTrials of [0, 2.5, '50'])
+      expect(parseSuggestRequest(encode({ ...req, maxTrials }))).toEqual({
+        ok: false,
+        error: 'maxTrials: must be a positive integer when present',
+      });
+  });
+
   it('builds answers and errors the checker accepts', () => {
     const a = suggestAnswer('r', 'grid', [{ index: 0, params: { x: 1 } }]);
     const e = suggestError('r', 'grid', 'SpaceExhausted', 'done');

@@ -34,6 +34,11 @@ export interface SuggestRequest {
    * sequence ≤ `upToSeq` (0: none yet), `count` of them (distinct indices), for a completeness check.
    */
   observations: { upToSeq: number; count: number };
+  /**
+   * The job's spec.budget.maxTrials when the request was made (optional: older operators and custom
+   * clients leave it out). A hint for samplers that choose their strategy by the budget (auto).
+   */
+  maxTrials?: number;
   /** RFC 3339; for latency figures only, never for decisions. */
   sentAt: string;
 }
@@ -165,6 +170,10 @@ export function parseSuggestRequest(data: Uint8Array | string): Parsed<SuggestRe
   c.need(
     isObj(obs) && isIndex(obs['upToSeq']) && isIndex(obs['count']),
     'observations: must be {upToSeq, count}',
+  );
+  c.need(
+    m['maxTrials'] === undefined || (Number.isInteger(m['maxTrials']) && (m['maxTrials'] as number) > 0),
+    'maxTrials: must be a positive integer when present',
   );
   return result<SuggestRequest>(c, m);
 }

@@ -285,6 +285,7 @@ export class LocalRun {
           seed: this.spec.seed,
           ...samplerView(this.state.trials, this.spec.objective),
           indices: [index],
+          maxTrials: this.spec.budget.maxTrials,
         });
       } catch (e) {
         if (e instanceof SpaceExhausted) {

@@ -52,6 +52,7 @@ export function answerRequest(req: SuggestRequest, observations: readonly Observ
       observations: [...observations].sort((a, b) => a.index - b.index),
       pending: req.pending,
       indices,
+      ...(req.maxTrials !== undefined ? { maxTrials: req.maxTrials } : {}),
     });
   } catch (e) {
     if (e instanceof SpaceExhausted) return fail('SpaceExhausted', e.message);

@@ -88,6 +88,8 @@ describe('suggestion requests', () => {
     expect(req.observations).toEqual({ upToSeq: 11, count: 2 });
     expect(req.pending.map((p) => p.index)).toEqual([1, 2]);
     expect(req).toMatchObject({ v: 1, kind: 'suggest', job: { uid: 'u1' }, seed: 7, indices: [4] });
+    // The budget goes along, for samplers that choose by it (auto).
+    expect(req.maxTrials).toBe(spec.budget.maxTrials);
   });
 
   it('finds what is wrong with an answer', () => {

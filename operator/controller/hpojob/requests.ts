@@ -49,6 +49,7 @@ export function buildRequest(
     indices: record.indices,
     pending,
     observations: { upToSeq, count },
+    maxTrials: spec.budget.maxTrials,
     sentAt: record.sentAt,
   };
 }

@@ -53,6 +53,12 @@ export interface SampleRequest {
   pending: readonly PendingTrial[];
   /** Trial indices to fill, ascending. */
   indices: readonly number[];
+  /**
+   * The job's trial budget (`spec.budget.maxTrials`) as the shell knows it at this request, so that a
+   * sampler can choose its strategy from it (auto). A hint, never a limit: the shell stops asking when
+   * the budget is spent, and a request without it (a custom client, a test) must still be answered.
+   */
+  maxTrials?: number;
 }
 
 export interface Sampler {
@@ -68,5 +74,11 @@ export interface SamplerFactory {
   readonly validateSettings: SettingsValidator;
   /** Checks that the sampler can serve this space (e.g. grid needs steps on floats). Throws InvalidSettings. */
   readonly validateSpace?: (space: Space) => void;
+  /**
+   * One line for users on what the sampler will do for this job, when that depends on the job (auto
+   * names the sampler it runs and why). Pure; the shells show it (`ultron run`, the SamplerHealthy
+   * condition). `maxTrials` as in SampleRequest.
+   */
+  readonly describe?: (space: Space, maxTrials: number | undefined) => string;
   create(): Sampler;
 }

@@ -25,6 +25,7 @@ export function optimize(
       observations,
       pending: [],
       indices: [i],
+      maxTrials: evaluations,
     });
     const value = problem.evaluate(params!);
     observations.push({ index: i, params: params!, state: 'complete', value });

@@ -63,6 +63,8 @@ def test_a_good_request_has_no_problems():
         ({"indices": [1.5]}, "indices: must be a non-empty list"),
         ({"pending": [{"index": 1, "params": {"x": [1]}}]}, "pending: must be a list of {index, params}"),
         ({"observations": {"upToSeq": 3}}, "observations: must be {upToSeq, count}"),
+        ({"maxTrials": 0}, "maxTrials: must be a positive integer"),
+        ({"maxTrials": "50"}, "maxTrials: must be a positive integer"),
     ],
 )
 def test_request_problems(change, problem):

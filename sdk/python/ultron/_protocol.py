@@ -136,6 +136,9 @@ def request_problems(m: Dict[str, Any]) -> List[str]:
     obs = m.get("observations")
     if not (isinstance(obs, dict) and _is_index(obs.get("upToSeq")) and _is_index(obs.get("count"))):
         p.append("observations: must be {upToSeq, count}")
+    max_trials = m.get("maxTrials")
+    if max_trials is not None and not (_is_index(max_trials) and max_trials > 0):
+        p.append("maxTrials: must be a positive integer when present")
     return p
 
 
