@@ -139,7 +139,7 @@ export const HPOJOB_SPEC_SCHEMA: ObjectSchema = {
         // It names the NATS subject ultron.suggest.<sampler>, so it is a DNS label (no dots or wildcards).
         name: dnsLabel({
           required: true,
-          description: `Built in: ${BUILTIN_SAMPLERS.join(', ')} (tpe and gp are Bayesian optimization, cmaes an evolution strategy, reinforce a policy gradient); any other name (a DNS-1123 label) is a custom sampler served over the sampler protocol.`,
+          description: `Built in: ${BUILTIN_SAMPLERS.join(', ')} (tpe and gp are Bayesian optimization, cmaes an evolution strategy, reinforce a policy gradient, auto runs gp or tpe chosen from the space and maxTrials); any other name (a DNS-1123 label) is a custom sampler served over the sampler protocol.`,
         }),
         settings: settings('sampler'),
       },

@@ -60,7 +60,16 @@ export interface CategoricalParameter extends ParameterBase {
 export type Parameter = FloatParameter | IntParameter | CategoricalParameter;
 export type ParameterType = Parameter['type'];
 
-export const BUILTIN_SAMPLERS = ['random', 'grid', 'sobol', 'tpe', 'cmaes', 'reinforce', 'gp'] as const;
+export const BUILTIN_SAMPLERS = [
+  'random',
+  'grid',
+  'sobol',
+  'tpe',
+  'cmaes',
+  'reinforce',
+  'gp',
+  'auto',
+] as const;
 export type BuiltinSamplerName = (typeof BUILTIN_SAMPLERS)[number];
 export interface SamplerSpec {
   /** A built-in sampler or the name of a custom sampler served over the sampler protocol. */

@@ -52,6 +52,34 @@ describe('answerRequest', () => {
     });
   });
 
+  it('hands the trial budget to the sampler (auto chooses its delegate by it)', () => {
+    const numeric: Parameter[] = [{ name: 'x', type: 'float', min: 0, max: 1 }];
+    const auto = (maxTrials?: number) =>
+      answerRequest(
+        req({
+          sampler: { name: 'auto', settings: {} },
+          parameters: numeric,
+          indices: [0],
+          ...(maxTrials !== undefined ? { maxTrials } : {}),
+        }),
+        [],
+      );
+    const first = (name: string) =>
+      getSamplerFactory(name)!
+        .create()
+        .sample({
+          space: new Space(numeric),
+          settings: {},
+          direction: 'minimize',
+          seed: 3,
+          observations: [],
+          pending: [],
+          indices: [0],
+        })[0];
+    expect(auto(50)).toMatchObject({ configs: [{ index: 0, params: first('gp') }] });
+    expect(auto(500)).toMatchObject({ configs: [{ index: 0, params: first('tpe') }] });
+  });
+
   it.each([
     ['an unknown sampler', { sampler: { name: 'mine', settings: {} } }, 'InvalidRequest', /not a built-in/],
     ['a repeated index', { indices: [1, 1] }, 'InvalidRequest', /repeats/],

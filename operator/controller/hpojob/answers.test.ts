@@ -1,7 +1,7 @@
 import { applyDefaults, type HPOJob, type Trial } from '../../api/index.js';
 import type { KubeApi } from '../kube.js';
 import { createLogger } from '../runtime/index.js';
-import { commitFittingAnswer, settleAnswers } from './answers.js';
+import { answeringMessage, commitFittingAnswer, settleAnswers } from './answers.js';
 import { AnswerInbox, type Reply } from './inbox.js';
 import { addRequest, emptyLedger } from './ledger.js';
 
@@ -63,6 +63,16 @@ const answer = (requestId: string, xs: Array<[number, number]>): Reply => ({
   requestId,
   sampler: 'tpe',
   configs: xs.map(([index, x]) => ({ index, params: { x } })),
+});
+
+it('the SamplerHealthy message names the sampler auto runs for the job, and why', () => {
+  const withSampler = (name: string, maxTrials: number) =>
+    applyDefaults({ ...job.spec, sampler: { name }, budget: { maxTrials } }, 1);
+  expect(answeringMessage(withSampler('tpe', 50))).toBe("sampler 'tpe' is answering");
+  expect(answeringMessage(withSampler('auto', 50))).toBe(
+    "sampler 'auto' is answering (auto runs gp: 1 parameter (0 categorical), none conditional, a budget of 50 trials)",
+  );
+  expect(answeringMessage(withSampler('auto', 500))).toMatch(/auto runs tpe: a budget of 500 trials/);
 });
 
 describe('settling sampler answers', () => {

@@ -12,6 +12,8 @@ import {
   type Trial,
 } from '../../api/index.js';
 import type { SuggestAnswer, SuggestError } from '../../bus/index.js';
+import { describeSampler } from '../../core/samplers/index.js';
+import { Space } from '../../core/space/index.js';
 import type { KubeApi } from '../kube.js';
 import type { Logger } from '../runtime/index.js';
 import type { AnswerInbox } from './inbox.js';
@@ -95,7 +97,7 @@ export async function settleAnswers(input: SettleInput): Promise<SettleResult> {
       );
       for (const c of reply.configs) indices.add(c.index);
       input.onCommitted?.(record.id, reply.configs.length);
-      health = { healthy: true, reason: R.SamplerAnswering, message: `sampler '${sampler}' is answering` };
+      health = { healthy: true, reason: R.SamplerAnswering, message: answeringMessage(spec) };
       p.done();
     } catch (e) {
       // This answer and every one not settled yet are redelivered; the pass runs again.
@@ -105,6 +107,13 @@ export async function settleAnswers(input: SettleInput): Promise<SettleResult> {
     }
   }
   return { ledger, ...(health ? { health } : {}), ...(specError !== undefined ? { specError } : {}) };
+}
+
+/** The SamplerHealthy message of a sampler that answers; auto's names the sampler it runs and why. */
+export function answeringMessage(spec: ResolvedHPOJobSpec): string {
+  const sampler = spec.sampler.name;
+  const note = describeSampler(sampler, new Space(spec.parameters), spec.budget.maxTrials);
+  return `sampler '${sampler}' is answering${note ? ` (${note})` : ''}`;
 }
 
 /**

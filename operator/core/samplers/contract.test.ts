@@ -12,6 +12,8 @@ const OPTIONS: Record<string, ContractOptions> = {
   reinforce: { spaces: ALL, indexStable: true },
   // A batch fills its indices in order, each seeing the earlier ones as running (like tpe).
   gp: { spaces: ALL, indexStable: false },
+  // Runs gp or tpe (rule.ts): batches behave as theirs.
+  auto: { spaces: ALL, indexStable: false },
 };
 
 it('every built-in sampler has contract options', () => {

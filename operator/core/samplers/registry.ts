@@ -1,4 +1,5 @@
 /** The built-in samplers by name. A name not listed here is a custom sampler served over NATS. */
+import { autoSamplerFactory } from './auto/sampler.js';
 import { cmaesSamplerFactory } from './cmaes/sampler.js';
 import { gpSamplerFactory } from './gp/sampler.js';
 import { gridSamplerFactory } from './grid.js';
@@ -7,6 +8,7 @@ import { reinforceSamplerFactory } from './reinforce/sampler.js';
 import { sobolSamplerFactory } from './sobol.js';
 import { tpeSamplerFactory } from './tpe/sampler.js';
 import { BUILTIN_SAMPLERS, type BuiltinSamplerName } from '../../api/types.js';
+import type { Space } from '../space/space.js';
 import type { SamplerFactory } from './types.js';
 
 // Keyed by the API's list of names, so a name without a sampler (or the reverse) does not compile.
@@ -18,6 +20,7 @@ const BY_NAME: Readonly<Record<BuiltinSamplerName, SamplerFactory>> = {
   cmaes: cmaesSamplerFactory,
   reinforce: reinforceSamplerFactory,
   gp: gpSamplerFactory,
+  auto: autoSamplerFactory,
 };
 const FACTORIES: ReadonlyMap<string, SamplerFactory> = new Map(Object.entries(BY_NAME));
 
@@ -32,4 +35,13 @@ export function isBuiltinSampler(name: string): boolean {
 /** The factory of a built-in sampler, or undefined for a custom one. */
 export function getSamplerFactory(name: string): SamplerFactory | undefined {
   return FACTORIES.get(name);
+}
+
+/** What a built-in sampler will do for this job, when that depends on the job (auto); else undefined. */
+export function describeSampler(
+  name: string,
+  space: Space,
+  maxTrials: number | undefined,
+): string | undefined {
+  return getSamplerFactory(name)?.describe?.(space, maxTrials);
 }
