@@ -12,7 +12,7 @@ describe('applyDefaults', () => {
     expect(applyDefaults(minimal, 77)).toEqual({
       ...minimal,
       objective: { metric: 'loss', direction: 'minimize', strategy: 'latest' },
-      sampler: { name: 'tpe', settings: {} },
+      sampler: { name: 'auto', settings: {} },
       earlyStopping: { name: 'none', settings: {} },
       budget: { maxTrials: DEFAULTS.maxTrials, maxFailedTrials: DEFAULTS.maxFailedTrials },
       parallelism: 1,

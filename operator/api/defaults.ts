@@ -15,9 +15,16 @@ import type {
   TrialTemplate,
 } from './types.js';
 
+/**
+ * The default sampler before `auto` (issue 10). A local run recorded without a sampler, whose spec names
+ * none, ran it and resumes with it.
+ */
+export const PREVIOUS_DEFAULT_SAMPLER = 'tpe';
+
 export const DEFAULTS = {
   objectiveStrategy: 'latest' as ObjectiveStrategy,
-  sampler: 'tpe',
+  /** gp or tpe, chosen from the space and budget (docs/samplers.md#auto); tpe until issue 10. */
+  sampler: 'auto',
   earlyStopping: 'none',
   maxTrials: 100,
   maxFailedTrials: 5,

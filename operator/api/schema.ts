@@ -134,7 +134,7 @@ export const HPOJOB_SPEC_SCHEMA: ObjectSchema = {
     sampler: {
       type: 'object',
       default: { name: DEFAULTS.sampler },
-      description: `The search algorithm that proposes each trial's parameters. Default: ${DEFAULTS.sampler}.`,
+      description: `The search algorithm that proposes each trial's parameters. Default: ${DEFAULTS.sampler} (gp for up to 200 trials over at most 10 parameters, none conditional and no categorical of more than 8 values; tpe otherwise).`,
       properties: {
         // It names the NATS subject ultron.suggest.<sampler>, so it is a DNS label (no dots or wildcards).
         name: dnsLabel({

@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseManifestText } from '../api/manifest.js';
+import { DEFAULTS, PREVIOUS_DEFAULT_SAMPLER } from '../api/defaults.js';
 import type { HPOJob } from '../api/types.js';
 import { memoryIo } from './io.js';
 import { runCommand } from '../cli/run.js';
 import { Display } from './display.js';
 import { LocalRun, type RunOptions } from './runner.js';
+import { specHash } from './state.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '__fixtures__');
 const baseJob = parseManifestText(readFileSync(join(fixtures, 'job.yaml'), 'utf8'))[0]!.value as HPOJob;
@@ -263,5 +265,56 @@ describe('ultron run (command)', () => {
       await runCommand([join(fixtures, 'job.yaml'), '--parallelism', 'x', '--output', join(dir, 'o')], io2),
     ).toBe(2);
     expect(io2.stderr.join(' ')).toMatch(/--parallelism must be an integer/);
+  });
+});
+
+describe('the sampler of a resumed run', () => {
+  // A job that names no sampler gets the default of the time; a resumed run keeps its own.
+  const noSampler = (): HPOJob => {
+    const j = job(['--steps', '1'], { budget: { maxTrials: 1 } });
+    delete j.spec.sampler;
+    return j;
+  };
+  function resumeWith(j: HPOJob, recorded: string | undefined) {
+    const o = options(j);
+    const state = {
+      version: 1,
+      job: j.metadata.name,
+      specHash: specHash(j.spec),
+      seed: o.seed,
+      ...(recorded !== undefined ? { sampler: recorded } : {}),
+      startTime: 0,
+      elapsedBefore: 0,
+      spaceExhausted: false,
+      trials: [],
+    };
+    writeFileSync(join(o.outputDir, 'state.json'), JSON.stringify(state));
+    return { run: new LocalRun({ ...o, resume: true }), io: o.io };
+  }
+
+  it('is recorded when a run starts', () => {
+    const run = new LocalRun(options(noSampler()));
+    expect(run.spec.sampler.name).toBe(DEFAULTS.sampler);
+    expect(run.state.sampler).toBe(DEFAULTS.sampler);
+    expect(new LocalRun(options(job(['--steps', '1']))).state.sampler).toBe('random');
+  });
+
+  it('is the recorded one when the spec names none, tpe for runs recorded before it was', () => {
+    expect(resumeWith(noSampler(), 'gp').run.spec.sampler.name).toBe('gp');
+    expect(resumeWith(noSampler(), undefined).run.spec.sampler.name).toBe(PREVIOUS_DEFAULT_SAMPLER);
+    expect(resumeWith(job(['--steps', '1']), undefined).run.spec.sampler.name).toBe('random');
+  });
+
+  it('is announced when it is not the default, and auto says what it runs', async () => {
+    const kept = resumeWith(noSampler(), 'gp');
+    await kept.run.run();
+    expect(kept.io.stdout).toContain(
+      `sampler: gp, as when this run started (the default is ${DEFAULTS.sampler} now)`,
+    );
+    const o = options(job(['--steps', '1'], { budget: { maxTrials: 1 }, sampler: { name: 'auto' } }));
+    await new LocalRun(o).run();
+    expect(o.io.stdout).toContain(
+      'auto runs gp: 1 parameter (0 categorical), none conditional, a budget of 1 trial',
+    );
   });
 });

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import {
   applyDefaults,
   BUILTIN_SAMPLERS,
+  PREVIOUS_DEFAULT_SAMPLER,
   isFinishedPhase,
   trialName,
   type HPOJob,
@@ -82,6 +83,8 @@ export class LocalRun {
   private readonly sampler: Sampler;
   private readonly processes = new Map<number, TrialProcess>();
   private readonly statePath: string;
+  /** What `run` tells the user about the sampler first (auto's choice, a sampler kept on resume). */
+  private readonly samplerNote: string[];
   private readonly now: () => number;
   private readonly sessionStart: number;
   private finishing: PlanActions['finish'];
@@ -91,11 +94,20 @@ export class LocalRun {
   constructor(private readonly opts: RunOptions) {
     this.now = opts.now ?? Date.now;
     this.sessionStart = this.now();
-    this.spec = applyDefaults(opts.job.spec, opts.seed, {
+    this.statePath = join(opts.outputDir, 'state.json');
+    const prev = this.earlierRun();
+    const resolved = applyDefaults(opts.job.spec, opts.seed, {
       seed: opts.seed,
       ...(opts.parallelism !== undefined ? { parallelism: opts.parallelism } : {}),
       ...(opts.maxTrials !== undefined ? { maxTrials: opts.maxTrials } : {}),
     });
+    // A run continues with the sampler it started with: a spec that names none took the default of the
+    // time, which may have changed since (runs recorded before the sampler was, took tpe).
+    const sampler =
+      prev && opts.job.spec.sampler?.name === undefined
+        ? (prev.sampler ?? PREVIOUS_DEFAULT_SAMPLER)
+        : resolved.sampler.name;
+    this.spec = { ...resolved, sampler: { ...resolved.sampler, name: sampler } };
     this.space = new Space(this.spec.parameters);
     const factory = getSamplerFactory(this.spec.sampler.name);
     if (!factory) {
@@ -105,28 +117,15 @@ export class LocalRun {
     }
     factory.validateSpace?.(this.space);
     this.sampler = factory.create();
+    this.samplerNote = [
+      ...(sampler !== resolved.sampler.name
+        ? [`sampler: ${sampler}, as when this run started (the default is ${resolved.sampler.name} now)`]
+        : []),
+      ...[factory.describe?.(this.space, this.spec.budget.maxTrials)].filter((n) => n !== undefined),
+    ];
     mkdirSync(opts.outputDir, { recursive: true });
-    this.statePath = join(opts.outputDir, 'state.json');
-    const hash = specHash(opts.job.spec);
-    if (existsSync(this.statePath)) {
-      if (!opts.resume) {
-        throw new RunError(
-          `${opts.outputDir} holds an earlier run of this job: pass --resume to continue it, or --output DIR for a fresh run`,
-        );
-      }
-      const prev = loadState(this.statePath);
-      if (prev.specHash !== hash) {
-        throw new RunError(
-          `the manifest's spec changed since the run in ${opts.outputDir}; --resume needs the same spec (use --output DIR for a new run)`,
-        );
-      }
-      // Trials drawn with another seed would silently belong to a different run.
-      if (prev.seed !== opts.seed) {
-        throw new RunError(
-          `the run in ${opts.outputDir} used seed ${prev.seed}, not ${opts.seed}; --resume continues it with its own seed (drop --seed, or pass --seed ${prev.seed}), or use --output DIR for a new run`,
-        );
-      }
-      this.state = { ...prev, finishReason: undefined, finishMessage: undefined } as RunState;
+    if (prev) {
+      this.state = { ...prev, sampler, finishReason: undefined, finishMessage: undefined } as RunState;
       delete this.state.finishReason;
       delete this.state.finishMessage;
       for (const t of this.state.trials) {
@@ -139,14 +138,39 @@ export class LocalRun {
       this.state = {
         version: 1,
         job: opts.job.metadata.name,
-        specHash: hash,
+        specHash: specHash(opts.job.spec),
         seed: opts.seed,
+        sampler,
         startTime: this.now(),
         elapsedBefore: 0,
         spaceExhausted: false,
         trials: [],
       };
     }
+  }
+
+  /** The state of the run `--resume` continues (checked against this one), or undefined for a fresh run. */
+  private earlierRun(): RunState | undefined {
+    const opts = this.opts;
+    if (!existsSync(this.statePath)) return undefined;
+    if (!opts.resume) {
+      throw new RunError(
+        `${opts.outputDir} holds an earlier run of this job: pass --resume to continue it, or --output DIR for a fresh run`,
+      );
+    }
+    const prev = loadState(this.statePath);
+    if (prev.specHash !== specHash(opts.job.spec)) {
+      throw new RunError(
+        `the manifest's spec changed since the run in ${opts.outputDir}; --resume needs the same spec (use --output DIR for a new run)`,
+      );
+    }
+    // Trials drawn with another seed would silently belong to a different run.
+    if (prev.seed !== opts.seed) {
+      throw new RunError(
+        `the run in ${opts.outputDir} used seed ${prev.seed}, not ${opts.seed}; --resume continues it with its own seed (drop --seed, or pass --seed ${prev.seed}), or use --output DIR for a new run`,
+      );
+    }
+    return prev;
   }
 
   private get graceMs(): number {
@@ -373,6 +397,7 @@ export class LocalRun {
 
   async run(): Promise<RunOutcome> {
     const pollMs = this.opts.pollMs ?? 100;
+    for (const note of this.samplerNote) this.opts.display.event(note);
     // Trials that were running when an earlier session stopped continue first, from their checkpoints.
     for (const t of this.state.trials) if (t.phase === 'Pending') this.start(t);
     let interrupted = false;

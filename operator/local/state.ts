@@ -31,6 +31,11 @@ export interface RunState {
   job: string;
   specHash: string;
   seed: number;
+  /**
+   * The sampler the run started with, which a resume keeps when the spec names none (the default may
+   * have changed). Absent in runs recorded before it was: those took tpe, the default then.
+   */
+  sampler?: string;
   startTime: number;
   /** Milliseconds spent running in earlier sessions (for maxDuration across resumes). */
   elapsedBefore: number;
