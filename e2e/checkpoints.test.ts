@@ -27,15 +27,8 @@ import {
   parseMetricMessage,
   type MetricMessage,
 } from '../operator/bus/index.js';
-import {
-  CheckpointStore,
-  s3Client,
-  s3ConfigFromEnv,
-  stepPrefix,
-  trialBase,
-  type S3Config,
-} from '../operator/checkpoint/index.js';
-import { bedEnv } from './lib/bed.js';
+import { CheckpointStore, stepPrefix, trialBase, type S3Config } from '../operator/checkpoint/index.js';
+import { bedStore } from './lib/checkpoints.js';
 import { eventually } from './lib/eventually.js';
 import { startNatsServer, type NatsServer } from './lib/nats-server.js';
 
@@ -55,12 +48,7 @@ let dir: string;
 
 beforeAll(async () => {
   if (!existsSync(join(repo, 'dist/operator/cli/restore.js'))) throw new Error('run `npm run build` first');
-  const bed = bedEnv();
-  s3Env = Object.fromEntries(Object.entries(bed).filter(([k]) => k.startsWith('ULTRON_S3_')));
-  const parsed = s3ConfigFromEnv(s3Env);
-  if (!parsed.ok) throw new Error(`bed.env lacks the S3 settings: ${parsed.problems.join('; ')}`);
-  s3 = parsed.value;
-  store = new CheckpointStore(s3Client(s3), s3.bucket);
+  ({ s3, store, env: s3Env } = bedStore());
   srv = await startNatsServer();
   nc = await connect({ servers: srv.url });
   jsm = await jetstreamManager(nc);

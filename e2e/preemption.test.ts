@@ -8,7 +8,8 @@
  */
 import { jest } from '@jest/globals';
 import { stringify } from 'yaml';
-import { bedEnv, kubectl } from './lib/bed.js';
+import { kubectl } from './lib/bed.js';
+import { createCheckpointSecret } from './lib/checkpoints.js';
 import { eventually } from './lib/eventually.js';
 import { createNamespace, deleteNamespace } from './lib/namespace.js';
 import { failNode, restartNode } from './lib/nodes.js';
@@ -44,21 +45,7 @@ let ns: string;
 beforeAll(async () => {
   await installUltron();
   ns = await createNamespace('preempt');
-  const bed = bedEnv();
-  await kubectl(
-    ['-n', ns, 'apply', '-f', '-'],
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'ultron-checkpoints' },
-      stringData: {
-        endpoint: 'http://minio.ultron-system:9000',
-        bucket: bed['ULTRON_S3_BUCKET'],
-        accessKeyId: bed['ULTRON_S3_ACCESS_KEY'],
-        secretAccessKey: bed['ULTRON_S3_SECRET_KEY'],
-      },
-    }),
-  );
+  await createCheckpointSecret(ns);
 });
 afterAll(async () => {
   if (ns) await deleteNamespace(ns);

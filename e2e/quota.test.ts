@@ -109,7 +109,7 @@ async function countersAtZero(ns: string): Promise<void> {
 it('a metered tenant never runs more trials than its limit; waiting trials say why; counters end at 0', async () => {
   await kubectl(
     ['-n', ns, 'apply', '-f', '-'],
-    fastJob({ name: 'q', maxTrials: 8, parallelism: 4, sleep: 2 }),
+    fastJob({ name: 'q', maxTrials: 8, parallelism: 4, sleep: 2, cache: false }),
   );
   const watch = watchTenant(ns);
   const job = await waitFinished(ns, 'q', 480_000);
@@ -132,7 +132,7 @@ it('a metered tenant never runs more trials than its limit; waiting trials say w
 it('Redis FLUSHALL mid-job: no sample over the limit, the counts are rebuilt from the running trials, the job completes', async () => {
   await kubectl(
     ['-n', ns, 'apply', '-f', '-'],
-    fastJob({ name: 'f', maxTrials: 8, parallelism: 4, sleep: 3 }),
+    fastJob({ name: 'f', maxTrials: 8, parallelism: 4, sleep: 3, cache: false }),
   );
   const watch = watchTenant(ns);
   // Once two trials hold the tenant's whole limit, Redis forgets everything.
@@ -156,7 +156,7 @@ it('Redis FLUSHALL mid-job: no sample over the limit, the counts are rebuilt fro
 it('two jobs of one tenant share its limit: the later job is not starved by the older one’s queue', async () => {
   await kubectl(
     ['-n', ns, 'apply', '-f', '-'],
-    fastJob({ name: 'fa', maxTrials: 8, parallelism: 4, sleep: 3 }),
+    fastJob({ name: 'fa', maxTrials: 8, parallelism: 4, sleep: 3, cache: false }),
   );
   await eventually(
     async () => {
@@ -167,7 +167,7 @@ it('two jobs of one tenant share its limit: the later job is not starved by the 
   );
   await kubectl(
     ['-n', ns, 'apply', '-f', '-'],
-    fastJob({ name: 'fb', maxTrials: 8, parallelism: 4, sleep: 3 }),
+    fastJob({ name: 'fb', maxTrials: 8, parallelism: 4, sleep: 3, cache: false }),
   );
   const watch = watchTenant(ns);
   await Promise.all([waitFinished(ns, 'fa', 480_000), waitFinished(ns, 'fb', 480_000)]);

@@ -48,6 +48,8 @@ function hpoJob(o: JobSpec): string {
       seed: 1,
       trialTemplate: {
         retries: 0,
+        // Repeated runs draw the same configurations: they must run, not come from the score cache.
+        cache: false,
         template: {
           spec: {
             nodeSelector: { 'kwok.x-k8s.io/node': 'fake' },

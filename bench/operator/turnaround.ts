@@ -90,7 +90,7 @@ async function runJob(
   const stopTrials = await watchTrials(kc, ns, name, trialTimes);
   kubectl(
     ['-n', ns, 'apply', '-f', '-'],
-    fastJob({ name, sampler: 'tpe', maxTrials: trials, parallelism, sleep }),
+    fastJob({ name, sampler: 'tpe', maxTrials: trials, parallelism, sleep, cache: false }),
   );
   const t0 = Date.now();
   for (;;) {

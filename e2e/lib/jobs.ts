@@ -22,6 +22,8 @@ export interface FastJobOptions {
   sleep?: number;
   extraContainerFields?: Record<string, unknown>;
   earlyStopping?: Record<string, unknown>;
+  /** trialTemplate.cache (the score cache; the CRD's default is on). */
+  cache?: boolean;
 }
 
 export function fastJob(o: FastJobOptions): string {
@@ -39,6 +41,7 @@ export function fastJob(o: FastJobOptions): string {
       seed: 1,
       trialTemplate: {
         retries: 0,
+        ...(o.cache !== undefined ? { cache: o.cache } : {}),
         template: {
           spec: {
             terminationGracePeriodSeconds: 5,

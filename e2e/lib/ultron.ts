@@ -85,6 +85,7 @@ export interface TrialView {
     step?: number;
     metrics?: Record<string, number>;
     checkpoint?: { step: number; uri: string; at: string };
+    cachedFrom?: string;
     usage?: { gpuSeconds: number; wastedGpuSeconds: number };
   };
 }

@@ -62,6 +62,8 @@ export const TrialReasons = {
   JobFinished: 'JobFinished',
   // Completed / Failed
   TrainerExited: 'TrainerExited',
+  /** The score cache had this configuration's result: the trial did not run. */
+  Cached: 'Cached',
   BackoffLimitExceeded: 'BackoffLimitExceeded',
   // MetricsHealthy
   MalformedMetrics: 'MalformedMetrics',

@@ -17,7 +17,12 @@ describe('applyDefaults', () => {
       budget: { maxTrials: DEFAULTS.maxTrials, maxFailedTrials: DEFAULTS.maxFailedTrials },
       parallelism: 1,
       seed: 77,
-      trialTemplate: { ...minimal.trialTemplate, retries: 3, checkpoint: { enabled: true, keep: 3 } },
+      trialTemplate: {
+        ...minimal.trialTemplate,
+        retries: 3,
+        cache: true,
+        checkpoint: { enabled: true, keep: 3, deleteOnFinish: false },
+      },
     });
   });
 
@@ -30,7 +35,11 @@ describe('applyDefaults', () => {
       budget: { maxTrials: 5, maxFailedTrials: 0, maxDuration: '1h30m', maxGpuHours: 2 },
       parallelism: 4,
       seed: 0,
-      trialTemplate: { ...minimal.trialTemplate, retries: 0, checkpoint: { enabled: false } },
+      trialTemplate: {
+        ...minimal.trialTemplate,
+        retries: 0,
+        checkpoint: { enabled: false, deleteOnFinish: true },
+      },
     };
     const r = applyDefaults(spec, 9);
     expect(r.objective).toEqual({ metric: 'acc', direction: 'maximize', goal: 0, strategy: 'best' });
@@ -44,7 +53,7 @@ describe('applyDefaults', () => {
       maxGpuHours: 2,
     });
     expect([r.parallelism, r.seed, r.trialTemplate.retries]).toEqual([4, 0, 0]);
-    expect(r.trialTemplate.checkpoint).toEqual({ enabled: false, keep: 3 });
+    expect(r.trialTemplate.checkpoint).toEqual({ enabled: false, keep: 3, deleteOnFinish: true });
   });
 
   it('applies the overrides of a shell over the spec and the defaults', () => {

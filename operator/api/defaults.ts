@@ -32,6 +32,8 @@ export const DEFAULTS = {
   retries: 3,
   checkpointEnabled: true,
   checkpointKeep: 3,
+  checkpointDeleteOnFinish: false,
+  cache: true,
 } as const;
 
 export type ResolvedObjective = Required<Pick<Objective, 'metric' | 'direction' | 'strategy'>> &
@@ -52,7 +54,7 @@ export interface ResolvedHPOJobSpec extends Omit<
   budget: ResolvedBudget;
   parallelism: number;
   seed: number;
-  trialTemplate: Required<Pick<TrialTemplate, 'retries' | 'template'>> & {
+  trialTemplate: Required<Pick<TrialTemplate, 'retries' | 'template' | 'cache'>> & {
     checkpoint: Required<CheckpointSpec>;
   };
 }
@@ -100,10 +102,12 @@ export function applyDefaults(
     seed: overrides.seed ?? spec.seed ?? fallbackSeed,
     trialTemplate: {
       retries: spec.trialTemplate.retries ?? DEFAULTS.retries,
+      cache: spec.trialTemplate.cache ?? DEFAULTS.cache,
       template: spec.trialTemplate.template,
       checkpoint: {
         enabled: spec.trialTemplate.checkpoint?.enabled ?? DEFAULTS.checkpointEnabled,
         keep: spec.trialTemplate.checkpoint?.keep ?? DEFAULTS.checkpointKeep,
+        deleteOnFinish: spec.trialTemplate.checkpoint?.deleteOnFinish ?? DEFAULTS.checkpointDeleteOnFinish,
       },
     },
   };

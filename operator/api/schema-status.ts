@@ -181,5 +181,8 @@ export const TRIAL_STATUS_SCHEMA: ObjectSchema = {
     conditions: CONDITIONS,
     malformedMetricLines: optional(int('Metric lines the trainer wrote that could not be read.')),
     observationSeq: optional(int("The stream sequence of this trial's observation, once published.")),
+    cachedFrom: str(
+      'The trial whose result this one reused (namespace/name), when it came from the score cache.',
+    ),
   },
 };

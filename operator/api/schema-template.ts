@@ -40,6 +40,11 @@ export const TRIAL_TEMPLATE_SCHEMA: ObjectSchema = {
       default: DEFAULTS.retries,
       description: `How many times a trial is restarted after it fails (the worker Job's backoffLimit); preemptions and evictions never count. Default: ${DEFAULTS.retries}.`,
     },
+    cache: {
+      type: 'boolean',
+      default: DEFAULTS.cache,
+      description: `Reuse the result of an earlier successful trial of the same tenant with the same parameters, pod template and objective metric instead of running (the trial is Succeeded with reason Cached). Default: ${DEFAULTS.cache}.`,
+    },
     checkpoint: {
       type: 'object',
       default: {},
@@ -57,6 +62,11 @@ export const TRIAL_TEMPLATE_SCHEMA: ObjectSchema = {
           minimum: 1,
           default: DEFAULTS.checkpointKeep,
           description: `How many complete checkpoint steps to keep per trial (older ones are deleted). Default: ${DEFAULTS.checkpointKeep}.`,
+        },
+        deleteOnFinish: {
+          type: 'boolean',
+          default: DEFAULTS.checkpointDeleteOnFinish,
+          description: `Delete the job's checkpoints from the object store when the HPOJob is deleted. Default: ${DEFAULTS.checkpointDeleteOnFinish} (they are kept: final models are often what you want).`,
         },
       },
     },

@@ -62,8 +62,13 @@ const budget: Required_<Budget> = {
   maxDuration: false,
   maxGpuHours: false,
 };
-const trialTemplate: Required_<TrialTemplate> = { retries: false, checkpoint: false, template: true };
-const checkpoint: Required_<CheckpointSpec> = { enabled: false, keep: false };
+const trialTemplate: Required_<TrialTemplate> = {
+  retries: false,
+  checkpoint: false,
+  cache: false,
+  template: true,
+};
+const checkpoint: Required_<CheckpointSpec> = { enabled: false, keep: false, deleteOnFinish: false };
 // The schema is one object for all parameter types (their own fields are checked by rules.ts), so only
 // the fields every type has are required.
 type Own<T> = Omit<T, 'name' | 'type'>;
@@ -138,6 +143,7 @@ const trialStatus: Required_<TrialStatus> = {
   conditions: false,
   malformedMetricLines: false,
   observationSeq: false,
+  cachedFrom: false,
 };
 const trialCheckpoint: Required_<TrialCheckpointStatus> = { step: true, uri: true, at: true };
 

@@ -96,12 +96,16 @@ export interface CheckpointSpec {
   enabled?: boolean;
   /** How many complete checkpoint steps to keep. */
   keep?: number;
+  /** Delete the job's checkpoints from the object store when the HPOJob is deleted (default false). */
+  deleteOnFinish?: boolean;
 }
 
 export interface TrialTemplate {
   /** Real failures allowed per trial (the worker Job's backoffLimit); preemptions never count. */
   retries?: number;
   checkpoint?: CheckpointSpec;
+  /** Reuse the result of a trial with the same parameters and template instead of running (default true). */
+  cache?: boolean;
   template: PodTemplateSpec;
 }
 
@@ -298,6 +302,8 @@ export interface TrialStatus {
   conditions?: StatusCondition[];
   /** Metric lines the trainer wrote that could not be read (counted, never fatal). */
   malformedMetricLines?: number;
+  /** The trial whose result this one reused (`<namespace>/<name>`), when it came from the score cache. */
+  cachedFrom?: string;
   /** The stream sequence of this finished trial's observation (`ultron.obs.<job uid>`), once published. */
   observationSeq?: number;
 }

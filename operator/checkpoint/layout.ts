@@ -18,10 +18,15 @@ export interface TrialCheckpointPlace {
   index: number;
 }
 
+/** The key prefix of one HPOJob's checkpoints (all its trials), ending in `/`. */
+export function jobBase(p: Omit<TrialCheckpointPlace, 'index'>): string {
+  const parts = [p.prefix.replace(/^\/+|\/+$/g, ''), p.namespace, p.hpoJob, p.hpoJobUid];
+  return `${parts.filter((x) => x !== '').join('/')}/`;
+}
+
 /** The key prefix of one trial's checkpoints, ending in `/`. */
 export function trialBase(p: TrialCheckpointPlace): string {
-  const parts = [p.prefix.replace(/^\/+|\/+$/g, ''), p.namespace, p.hpoJob, p.hpoJobUid, String(p.index)];
-  return `${parts.filter((x) => x !== '').join('/')}/`;
+  return `${jobBase(p)}${p.index}/`;
 }
 
 export const stepPrefix = (base: string, step: number): string => `${base}${step}/`;

@@ -10,6 +10,7 @@ commands:
   validate FILE...  check HPOJob and Trial manifests; prints every error with its field path
   agent             the pod agent of a trial pod (run by the operator's sidecar)
   restore           puts a trial's newest complete checkpoint in place (the trial pod's init container)
+  checkpoints delete  deletes an HPOJob's checkpoints from the object store (run by the operator)
   operator          the Kubernetes operator (ultron operator --help)
   samplerd          the sampler service: built-in samplers over NATS (ultron samplerd --help)
 
@@ -60,6 +61,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       case 'restore': {
         const { restoreCommand } = await import('./restore.js');
         return await restoreCommand(rest, io);
+      }
+      case 'checkpoints': {
+        const { checkpointsCommand } = await import('./checkpoints.js');
+        return await checkpointsCommand(rest, io);
       }
       case '--version':
         io.out(version());

@@ -27,11 +27,12 @@ import {
   type Bus,
 } from '../bus/index.js';
 import { fieldsFirst, type Logger as BusLogger } from '../bus/log.js';
-import { buildJob, type WorkloadOptions } from '../workload/index.js';
+import { buildJob, checkpointCleanupJob, type WorkloadOptions } from '../workload/index.js';
 import { keyOf, splitKey, ClusterCache } from './cache.js';
 import { HPOJobReconciler } from './hpojob/reconciler.js';
 import { AnswerInbox } from './hpojob/inbox.js';
 import { startQuota } from './quota/wiring.js';
+import { RedisScoreCache } from './score-cache.js';
 import { registerQuotaGauges } from '../quota/index.js';
 import { commitFittingAnswer } from './hpojob/answers.js';
 import { KubeApi } from './kube.js';
@@ -67,6 +68,8 @@ export interface OperatorConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Redis for quota (ARCHITECTURE §7); absent: no tenant is metered. */
   redisUrl?: string;
+  /** How long a deleted HPOJob waits for its pods' final checkpoint flush. */
+  flushTimeoutMs: number;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv): OperatorConfig {
@@ -92,6 +95,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): OperatorConfig {
     },
     workers: Number(env['ULTRON_WORKERS'] ?? 16),
     suggestionTimeoutMs: ms(env['ULTRON_SUGGESTION_TIMEOUT'], 30_000),
+    flushTimeoutMs: ms(env['ULTRON_FLUSH_TIMEOUT'], 60_000),
     leaseNamespace: env['POD_NAMESPACE'] ?? 'ultron-system',
     identity: env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
     opsPort: Number(env['ULTRON_OPS_PORT'] ?? 8080),
@@ -190,6 +194,20 @@ export async function startOperator(
     },
     requeueAfter: (k, ms) => jobQ.addAfter(k, ms),
     onCommitted: (id, n, job) => committed(id, n, job, 'reconcile'),
+    // `quota` is set up below; a job is only finalized once the operator runs.
+    quota: { release: async (tenant, uid) => void (await quota?.gate.release(tenant, uid)) },
+    cleanupJobFor: (job, spec) => {
+      const store = config.workload.checkpointStore;
+      const c = spec.trialTemplate.checkpoint;
+      if (!store || !c.enabled || !c.deleteOnFinish || !job.metadata.uid) return undefined;
+      const ref = {
+        name: job.metadata.name,
+        namespace: job.metadata.namespace ?? 'default',
+        uid: job.metadata.uid,
+      };
+      return checkpointCleanupJob(ref, store, config.workload);
+    },
+    flushTimeoutMs: config.flushTimeoutMs,
   });
   /** `via`: the answer fast path, or the job's reconcile (an answer that did not fit at once). */
   function committed(id: string, n: number, job: HPOJob, via: 'answer' | 'reconcile'): void {
@@ -223,7 +241,7 @@ export async function startOperator(
       })
     : undefined;
   const trials = new TrialReconciler({
-    ...(quota ? { quota: quota.gate } : {}),
+    ...(quota ? { quota: quota.gate, scores: new RedisScoreCache(quota.redis) } : {}),
     jobWrites,
     cache,
     kube,

@@ -1,2 +1,3 @@
 export * from './job.js';
 export * from './labels.js';
+export * from './cleanup.js';

@@ -189,7 +189,7 @@ function agentContainer(input: BuildJobInput, store: CheckpointStoreOptions | un
       { name: AGENT_ENV.checkpointKeep, value: String(spec.trialTemplate.checkpoint.keep) },
       // The trainer's own shutdown shares the grace period; what the flush does not finish stays incomplete.
       { name: AGENT_ENV.checkpointFlushSeconds, value: String(Math.max(1, grace - 2)) },
-      ...storeEnv(input, store),
+      ...storeEnv(input.hpoJob, store),
     );
   }
   return {
@@ -210,7 +210,7 @@ function restoreContainer(input: BuildJobInput, store: CheckpointStoreOptions): 
   const env: EnvVar[] = [
     { name: AGENT_ENV.checkpointDir, value: POD_CHECKPOINT_DIR },
     { name: PLACE_ENV.index, value: String(trial.spec.index) },
-    ...storeEnv(input, store),
+    ...storeEnv(input.hpoJob, store),
   ];
   return {
     name: RESERVED.restoreContainer,
@@ -223,7 +223,7 @@ function restoreContainer(input: BuildJobInput, store: CheckpointStoreOptions): 
 }
 
 /** The trial's place in the store and the store's settings from the namespace's checkpoint Secret. */
-function storeEnv(input: BuildJobInput, store: CheckpointStoreOptions): EnvVar[] {
+export function storeEnv(hpoJob: { name: string; uid: string }, store: CheckpointStoreOptions): EnvVar[] {
   const fromSecret = (Object.keys(S3_ENV) as Array<keyof typeof S3_ENV>).map((k): EnvVar => ({
     name: S3_ENV[k],
     valueFrom: {
@@ -237,13 +237,13 @@ function storeEnv(input: BuildJobInput, store: CheckpointStoreOptions): EnvVar[]
   return [
     { name: 'ULTRON_CHECKPOINT_SECRET', value: store.secretName },
     fieldEnv(PLACE_ENV.namespace, 'metadata.namespace'),
-    { name: PLACE_ENV.hpoJob, value: input.hpoJob.name },
-    { name: PLACE_ENV.hpoJobUid, value: input.hpoJob.uid },
+    { name: PLACE_ENV.hpoJob, value: hpoJob.name },
+    { name: PLACE_ENV.hpoJobUid, value: hpoJob.uid },
     ...fromSecret,
   ];
 }
 
-const fieldEnv = (name: string, fieldPath: string): EnvVar => ({
+export const fieldEnv = (name: string, fieldPath: string): EnvVar => ({
   name,
   valueFrom: { fieldRef: { fieldPath } },
 });

@@ -180,6 +180,8 @@ describe('the defaults in the HPOJob CRD', () => {
     retries: 'spec.trialTemplate.retries',
     checkpointEnabled: 'spec.trialTemplate.checkpoint.enabled',
     checkpointKeep: 'spec.trialTemplate.checkpoint.keep',
+    checkpointDeleteOnFinish: 'spec.trialTemplate.checkpoint.deleteOnFinish',
+    cache: 'spec.trialTemplate.cache',
   };
   const get = (o: unknown, path: string): unknown =>
     path.split('.').reduce((v: unknown, k) => (isObj(v) ? v[k] : undefined), o);

@@ -137,5 +137,11 @@ export function trialCrd(): CustomResourceDefinition {
       jsonPath: '.status.restarts',
       description: 'Restarts after failures.',
     },
+    {
+      name: 'Cached',
+      type: 'string',
+      jsonPath: '.status.cachedFrom',
+      description: 'The trial whose result this one reused (score cache).',
+    },
   ]);
 }

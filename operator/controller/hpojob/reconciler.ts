@@ -40,6 +40,7 @@ import {
   type SamplerHealth,
 } from './status.js';
 import { planInput } from './snapshot.js';
+import { completeDeletion } from './completion.js';
 
 // --- options -----------------------------------------------------------------------------------------
 
@@ -54,6 +55,12 @@ export interface HPOJobReconcilerOptions {
   workerJobFor(job: HPOJob, spec: ResolvedHPOJobSpec): V1Job;
   /** Drops the job's data on NATS (observations, answers) when it is deleted. */
   purgeJob(uid: string): Promise<void>;
+  /** Gives a deleted job's trials' quota back (completion.ts). */
+  quota?: { release(tenant: string, uid: string): Promise<void> };
+  /** The Job that deletes a deleted job's checkpoints, when it asked for that (completion.ts). */
+  cleanupJobFor?(job: HPOJob, spec: ResolvedHPOJobSpec): V1Job | undefined;
+  /** How long a deleted job waits for its pods' final checkpoint flush (default 60 s). */
+  flushTimeoutMs?: number;
   clock: Clock;
   log: Logger;
   /** An unanswered request is published again after this long and the job shows SamplerUnavailable. */
@@ -144,11 +151,22 @@ export class HPOJobReconciler {
     // 2. Deleted: clean up, then let it go (Kubernetes deletes its Trials, Jobs and Pods by owner).
     if (job.metadata.deletionTimestamp) {
       if (!job.metadata.finalizers?.includes(HPOJOB_FINALIZER)) return;
+      const done = await completeDeletion(job, applyDefaults(job.spec, seedOf(job)), {
+        cache,
+        kube,
+        ...(this.o.quota ? { quota: this.o.quota } : {}),
+        purgeJob: this.o.purgeJob,
+        ...(this.o.cleanupJobFor ? { cleanupJobFor: this.o.cleanupJobFor } : {}),
+        log,
+        now: this.o.clock.now(),
+        ...(this.o.flushTimeoutMs !== undefined ? { flushTimeoutMs: this.o.flushTimeoutMs } : {}),
+      });
+      if (!done.done) {
+        this.o.requeueAfter(key, done.recheckInMs);
+        return;
+      }
       this.o.inbox.drop(uid);
       this.o.metrics.forgetJob(uid);
-      await this.o
-        .purgeJob(uid)
-        .catch((e: unknown) => log.warn({ err: String(e) }, 'purging NATS data failed'));
       const rest = job.metadata.finalizers.filter((f) => f !== HPOJOB_FINALIZER);
       await this.write(() =>
         kube.setHPOJobFinalizers(ns, job.metadata.name, job.metadata.resourceVersion!, rest),

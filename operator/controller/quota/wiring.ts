@@ -24,6 +24,8 @@ import type * as k8s from '@kubernetes/client-node';
 
 export interface QuotaWiring {
   gate: QuotaGate;
+  /** The connection, shared with the score cache (one Redis for the operator). */
+  redis: Redis;
   /** Reconciles at once, then every `reconcileMs`, and follows the ConfigMap, until `signal` aborts. */
   lead(signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
@@ -133,6 +135,7 @@ export function startQuota(args: {
 
   return {
     gate,
+    redis,
     async lead(signal) {
       // Limits first, then the holders, then admission: retried until Redis answers.
       for (let attempt = 0; !signal.aborted; attempt++) {

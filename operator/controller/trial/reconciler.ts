@@ -23,7 +23,7 @@ import { seedOf } from '../hpojob/reconciler.js';
 import { stopTrial } from '../hpojob/stops.js';
 import { gpusOf } from '../hpojob/snapshot.js';
 import { apiErrorCode, type KubeApi } from '../kube.js';
-import type { MetricsStore } from '../metrics-store.js';
+import type { MetricsStore, TrialMetrics } from '../metrics-store.js';
 import { OwnWrites } from '../own-writes.js';
 import type { QuotaGate } from '../quota/gate.js';
 import { podsHoldResources, tenantOf, trialDemand } from '../quota/tenant.js';
@@ -31,7 +31,16 @@ import type { Clock, Logger } from '../runtime/index.js';
 
 /** How soon a Queued trial asks for quota again. */
 const QUEUED_RECHECK_MS = 2_000;
-import { observationOf, withinPhase, reachedStatus, trialStatus, trialStatusChanged } from './status.js';
+import {
+  cachedStatus,
+  observationOf,
+  reachedStatus,
+  scoreOf,
+  trialStatus,
+  trialStatusChanged,
+  withinPhase,
+} from './status.js';
+import { scoreKey, type CachedScore, type ScoreCache } from '../score-cache.js';
 import { observeTrial } from './phase.js';
 
 export interface TrialReconcilerOptions {
@@ -51,6 +60,8 @@ export interface TrialReconcilerOptions {
   jobWrites?: OwnWrites<HPOJob>;
   /** Admission through quota (absent: every trial is admitted at once). */
   quota?: QuotaGate;
+  /** Results of earlier trials by configuration (absent: every trial runs). */
+  scores?: ScoreCache;
 }
 
 export const TRIAL_RBAC = [
@@ -115,6 +126,8 @@ export class TrialReconciler {
         if (cache.workerJob(key)) await kube.deleteJob(ns, trial.metadata.name);
       }
       if (trial.status?.observationSeq === undefined) {
+        if (phase === 'Succeeded' && !trial.status?.cachedFrom)
+          await this.remember(trial, job, spec, metrics);
         const seq = await this.o.publishObservation(uid, observationOf(trial, spec, metrics));
         await this.patch(trial, { ...trial.status, observationSeq: seq });
       }
@@ -137,6 +150,16 @@ export class TrialReconciler {
     //    Admitted first when its tenant is metered: a trial that does not fit waits as Queued.
     const worker = cache.workerJob(key);
     if (!worker) {
+      // 4a. A configuration this tenant already trained with this template: its result, no pod.
+      const cached = await this.cachedScore(trial, job, spec);
+      if (cached) {
+        await this.patch(trial, cachedStatus(trial, spec, cached, nowIso));
+        this.o.log.info(
+          { namespace: ns, trial: trial.metadata.name, from: cached.from },
+          'trial answered by the score cache',
+        );
+        return;
+      }
       const built = this.o.workerJob(trial, job, spec);
       if (this.o.quota && !(await this.admitted(trial, job, spec, nowIso))) return;
       const created = await kube.createJob(built);
@@ -166,6 +189,7 @@ export class TrialReconciler {
 
     // 6. A finished trial publishes its observation, then records it with the final status.
     if (observed.phase === 'Succeeded' || observed.phase === 'Failed') {
+      if (observed.phase === 'Succeeded') await this.remember({ ...trial, status: next }, job, spec, metrics);
       const seq = await this.o.publishObservation(
         uid,
         observationOf({ ...trial, status: next }, spec, metrics),
@@ -231,6 +255,31 @@ export class TrialReconciler {
     if (trialStatusChanged(trial.status, next)) await this.patch(trial, next);
     this.o.requeueAfter(key, QUEUED_RECHECK_MS);
     return false;
+  }
+
+  /** The cached result for this trial's configuration; a cache that fails is a miss (the trial runs). */
+  private async cachedScore(
+    trial: Trial,
+    job: HPOJob,
+    spec: ResolvedHPOJobSpec,
+  ): Promise<CachedScore | undefined> {
+    if (!this.o.scores || !spec.trialTemplate.cache) return undefined;
+    return this.o.scores
+      .get(tenantOf(job), scoreKey(trial.spec.params, spec))
+      .catch((e: unknown) => void this.o.log.debug({ err: String(e) }, 'score cache unavailable'));
+  }
+
+  private async remember(
+    trial: Trial,
+    job: HPOJob,
+    spec: ResolvedHPOJobSpec,
+    metrics: TrialMetrics | undefined,
+  ): Promise<void> {
+    const score = this.o.scores && spec.trialTemplate.cache ? scoreOf(trial, spec, metrics) : undefined;
+    if (!score) return;
+    await this.o
+      .scores!.put(tenantOf(job), scoreKey(trial.spec.params, spec), score)
+      .catch((e: unknown) => this.o.log.debug({ err: String(e) }, 'score cache unavailable'));
   }
 
   private async patch(trial: Trial, status: Trial['status']): Promise<void> {

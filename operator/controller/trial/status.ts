@@ -211,3 +211,63 @@ export function reachedStatus(
     paramsSummary: paramsSummary(inSpecOrder(spec, trial.spec.params)),
   };
 }
+
+/** The status of a trial answered by the score cache: Succeeded at once with the earlier trial's result. */
+export function cachedStatus(
+  trial: Trial,
+  spec: ResolvedHPOJobSpec,
+  score: {
+    reports: Array<{ step: number; value: number }>;
+    metrics: Record<string, number>;
+    step?: number;
+    from: string;
+  },
+  now: string,
+): TrialStatus {
+  const objective = trialObjective({ phase: 'Succeeded', reports: score.reports }, spec.objective);
+  const message = `not run: trial ${score.from} already trained these parameters with this pod template (set trialTemplate.cache: false to run it anyway)`;
+  const { conditions } = setCondition(
+    trial.status?.conditions,
+    { type: TrialConditions.Completed, status: 'True', reason: TrialReasons.Cached, message },
+    now,
+  );
+  return {
+    ...trial.status,
+    phase: 'Succeeded',
+    paramsSummary: paramsSummary(inSpecOrder(spec, trial.spec.params)),
+    ...(objective !== undefined ? { objective } : {}),
+    metrics: { ...score.metrics },
+    ...(score.step !== undefined ? { step: score.step } : {}),
+    cachedFrom: score.from,
+    startTime: now,
+    completionTime: now,
+    message,
+    conditions,
+  };
+}
+
+/** What a succeeded trial leaves in the score cache. */
+export function scoreOf(
+  trial: Trial,
+  spec: ResolvedHPOJobSpec,
+  metrics: TrialMetrics | undefined,
+):
+  | {
+      reports: Array<{ step: number; value: number }>;
+      metrics: Record<string, number>;
+      step?: number;
+      from: string;
+    }
+  | undefined {
+  let reports = objectiveReports(metrics, spec.objective.metric);
+  const st = trial.status;
+  if (reports.length === 0 && st?.objective !== undefined)
+    reports = [{ step: st.step ?? 0, value: st.objective }];
+  if (reports.length === 0) return undefined;
+  return {
+    reports,
+    metrics: { ...(metrics?.latest ?? st?.metrics ?? {}) },
+    ...(st?.step !== undefined ? { step: st.step } : {}),
+    from: `${trial.metadata.namespace ?? 'default'}/${trial.metadata.name}`,
+  };
+}
