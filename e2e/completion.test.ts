@@ -130,17 +130,8 @@ it('with deleteOnFinish the clean-up Job deletes the job’s checkpoints', async
   expect(sawFinal.some(Boolean)).toBe(true); // the clean-up may already have begun
   const prefix = jobBase({ prefix: s3.prefix, namespace: ns, hpoJob: 'cleans', hpoJobUid: uid });
   await eventually(async () => expect(await store.keys(prefix)).toEqual([]), 120_000);
-  const cleanup = await kubectlJson<{ items: Array<{ status?: { succeeded?: number } }> }>([
-    '-n',
-    ns,
-    'get',
-    'jobs',
-    '-l',
-    'ultron.dev/checkpoint-cleanup=cleans',
-  ]);
-  expect(cleanup.items).toHaveLength(1);
-  await eventually(async () => {
-    const [j] = (
+  const cleanupJobs = async () =>
+    (
       await kubectlJson<{ items: Array<{ status?: { succeeded?: number } }> }>([
         '-n',
         ns,
@@ -150,6 +141,9 @@ it('with deleteOnFinish the clean-up Job deletes the job’s checkpoints', async
         'ultron.dev/checkpoint-cleanup=cleans',
       ])
     ).items;
+  expect(await cleanupJobs()).toHaveLength(1);
+  await eventually(async () => {
+    const [j] = await cleanupJobs();
     expect(j?.status?.succeeded).toBe(1);
   }, 60_000);
 });

@@ -62,13 +62,18 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const noStoreConfigured = (env: Env): boolean => Object.values(S3_ENV).every((name) => !env[name]);
 export type FromEnv<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
-export function s3ConfigFromEnv(env: Env): FromEnv<S3Config> {
-  const problems: string[] = [];
-  const need = (name: string): string => {
+/** Reads a variable that must be set; a missing one is added to `problems`. */
+const required =
+  (env: Env, problems: string[]) =>
+  (name: string): string => {
     const v = env[name];
     if (!v) problems.push(`${name}: not set`);
     return v ?? '';
   };
+
+export function s3ConfigFromEnv(env: Env): FromEnv<S3Config> {
+  const problems: string[] = [];
+  const need = required(env, problems);
   const bucket = need(S3_ENV.bucket);
   const accessKeyId = need(S3_ENV.accessKey);
   const secretAccessKey = need(S3_ENV.secretKey);
@@ -95,11 +100,7 @@ export function s3ConfigFromEnv(env: Env): FromEnv<S3Config> {
 
 export function placeFromEnv(env: Env): FromEnv<Omit<TrialCheckpointPlace, 'prefix'>> {
   const problems: string[] = [];
-  const need = (name: string): string => {
-    const v = env[name];
-    if (!v) problems.push(`${name}: not set`);
-    return v ?? '';
-  };
+  const need = required(env, problems);
   const namespace = need(PLACE_ENV.namespace);
   const hpoJob = need(PLACE_ENV.hpoJob);
   const hpoJobUid = need(PLACE_ENV.hpoJobUid);
