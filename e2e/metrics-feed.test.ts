@@ -70,3 +70,60 @@ it('catches up on an empty, a purged and a partly purged stream, then keeps foll
     await conn.close();
   }
 });
+
+it('NATS SIGKILLed and restarted on its store: the feed resumes after its last message within seconds', async () => {
+  const bus = connectBus({ servers: srv.url, name: 'feed-restart' });
+  await bus.ensureStreams();
+  const conn = new Connection({
+    servers: srv.url,
+    name: 'feed-restart-conn',
+    log: silentLogger,
+    reconnectWaitMs: 250,
+  });
+  await (await conn.get()).jsm.streams.purge(METRICS_STREAM.name);
+  const seen: number[] = [];
+  const stop = new AbortController();
+  const feed = followStream(
+    conn,
+    METRICS_STREAM.name,
+    ['ultron.metrics.>'],
+    stop.signal,
+    (_s, data) => void seen.push((JSON.parse(new TextDecoder().decode(data)) as { line: number }).line),
+    { clock: realClock, log: createLogger({ level: 'error' }) },
+  );
+  const waitSeen = async (n: number, ms: number): Promise<number> => {
+    const t0 = Date.now();
+    while (seen.length < n && Date.now() - t0 < ms) await new Promise((r) => setTimeout(r, 20));
+    return Date.now() - t0;
+  };
+  try {
+    await feed.caughtUp;
+    for (let i = 1; i <= 3; i++) await bus.publish(metricsSubject('r', 0), report(i), `r-${i}`);
+    await waitSeen(3, 5_000);
+    expect(seen).toEqual([1, 2, 3]);
+    // Down for a few seconds, as a crashed server restarted by its supervisor would be.
+    await srv.stop(true);
+    await new Promise((r) => setTimeout(r, 3_000));
+    await srv.restart();
+    // A publisher that comes back after the restart (an agent's retry): the feed must deliver it soon,
+    // well inside the grace a finished trial waits for its last metrics (METRICS_GRACE_MS, 10 s).
+    for (let i = 4; i <= 6; i++) {
+      for (;;) {
+        try {
+          await bus.publish(metricsSubject('r', 0), report(i), `r-${i}`);
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    }
+    const ms = await waitSeen(6, 15_000);
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(ms).toBeLessThan(5_000);
+  } finally {
+    stop.abort();
+    await feed.done;
+    await bus.close();
+    await conn.close();
+  }
+});

@@ -138,11 +138,17 @@ describe('RedisQuotaStore on a real server', () => {
       await ready(c);
       await s.acquire(t, 'a', { [GPU]: 1 }, { [GPU]: 2 });
       const live = (await s.usage(t)).holders;
+      expect(s.unreachable()).toBeUndefined();
       await own.stop(true);
       await expect(s.acquire(t, 'b', { [GPU]: 1 }, { [GPU]: 2 })).rejects.toBeInstanceOf(QuotaUnavailable);
       await expect(s.usage(t)).rejects.toMatchObject({ code: 'QuotaUnavailable' });
+      // The connection state says so too, without a call (the gate asks it before every admission).
+      for (let i = 0; i < 100 && s.unreachable() === undefined; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(s.unreachable()).toMatch(/^redis connection is (reconnecting|connecting|connect|close)$/);
       await own.restart();
       await ready(c);
+      expect(s.unreachable()).toBeUndefined();
       await expect(s.usage(t)).resolves.toEqual({ used: {}, holders: {} });
       await expect(s.reconcile(t, live)).resolves.toEqual({
         released: [],

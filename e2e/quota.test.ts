@@ -5,12 +5,19 @@
  * counters in the bed's real Redis return to zero.
  */
 import { jest } from '@jest/globals';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { fastJob } from './lib/jobs.js';
-import { bedEnv, kubectl, kubectlJson } from './lib/bed.js';
-import { eventually } from './lib/eventually.js';
+import { kubectl, kubectlJson } from './lib/bed.js';
 import { createNamespace, deleteNamespace } from './lib/namespace.js';
-import { installUltron, operatorLeader, SYSTEM_NS, trialsOf, waitFinished } from './lib/ultron.js';
+import {
+  bedRedis,
+  clearQuotas,
+  countersAtZero,
+  holdersAtLeast,
+  setQuotas,
+  watchTenant,
+} from './lib/quota.js';
+import { installUltron, trialsOf, waitFinished } from './lib/ultron.js';
 
 jest.setTimeout(600_000);
 
@@ -23,88 +30,14 @@ let redis: Redis;
 beforeAll(async () => {
   await installUltron();
   ns = await createNamespace('quota');
-  redis = new Redis(bedEnv()['ULTRON_REDIS_URL'] ?? 'redis://127.0.0.1:6379');
-  await kubectl(
-    ['-n', SYSTEM_NS, 'apply', '-f', '-'],
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'ultron-quotas' },
-      data: { [ns]: JSON.stringify({ cpu: `${TRIAL_CPU_M * FITS}m` }) },
-    }),
-  );
-  // The operator reads the ConfigMap every few seconds: wait until the leader has this tenant's limits.
-  await eventually(
-    async () => {
-      const leader = await operatorLeader();
-      const logs = await kubectl(['-n', SYSTEM_NS, 'logs', leader]);
-      if (!logs.split('\n').some((l) => l.includes('quota limits changed') && l.includes(ns)))
-        throw new Error('limits not read yet');
-    },
-    60_000,
-    500,
-  );
+  redis = bedRedis();
+  await setQuotas({ [ns]: { cpu: `${TRIAL_CPU_M * FITS}m` } });
 });
 afterAll(async () => {
-  await kubectl(['-n', SYSTEM_NS, 'delete', 'configmap', 'ultron-quotas', '--ignore-not-found']);
+  await clearQuotas();
   redis?.disconnect();
   if (ns) await deleteNamespace(ns);
 });
-
-interface PodList {
-  items: Array<{ metadata: { name: string }; status?: { phase?: string } }>;
-}
-interface TrialList {
-  items: Array<{
-    metadata: { name: string };
-    status?: {
-      phase?: string;
-      conditions?: Array<{ type: string; status: string; reason: string; message: string }>;
-    };
-  }>;
-}
-
-/** Samples the namespace's live pods (and, every 5th sample, its Queued trials' reasons) every 100 ms. */
-function watchTenant(ns: string): {
-  stop(): Promise<{ maxPods: number; samples: number; queuedReasons: Set<string> }>;
-} {
-  let maxPods = 0;
-  let samples = 0;
-  const queuedReasons = new Set<string>();
-  let watching = true;
-  const loop = (async () => {
-    while (watching) {
-      const pods = await kubectlJson<PodList>(['-n', ns, 'get', 'pods']);
-      const live = pods.items.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
-      maxPods = Math.max(maxPods, live.length);
-      samples++;
-      if (samples % 5 === 0) {
-        const trials = await kubectlJson<TrialList>(['-n', ns, 'get', 'trials']);
-        for (const t of trials.items) {
-          const c = t.status?.conditions?.find((x) => x.type === 'Admitted' && x.status === 'False');
-          if (t.status?.phase === 'Queued' && c) queuedReasons.add(`${c.reason}: ${c.message}`);
-        }
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  return {
-    async stop() {
-      watching = false;
-      await loop;
-      return { maxPods, samples, queuedReasons };
-    },
-  };
-}
-
-async function countersAtZero(ns: string): Promise<void> {
-  await eventually(async () => {
-    const used = await redis.hgetall(`ultron:quota:{${ns}}:used`);
-    const holders = await redis.hlen(`ultron:quota:{${ns}}:holders`);
-    if (Object.values(used).some((v) => Number(v) !== 0) || holders !== 0)
-      throw new Error(`used ${JSON.stringify(used)}, ${holders} holders`);
-  }, 30_000);
-}
 
 it('a metered tenant never runs more trials than its limit; waiting trials say why; counters end at 0', async () => {
   await kubectl(
@@ -126,7 +59,7 @@ it('a metered tenant never runs more trials than its limit; waiting trials say w
       /^QuotaExceeded: queue '.*' is full: cpu: needs 60, \d+ free of 120/.test(r),
     ),
   ).toBe(true);
-  await countersAtZero(ns);
+  await countersAtZero(redis, ns);
 });
 
 it('Redis FLUSHALL mid-job: no sample over the limit, the counts are rebuilt from the running trials, the job completes', async () => {
@@ -136,13 +69,7 @@ it('Redis FLUSHALL mid-job: no sample over the limit, the counts are rebuilt fro
   );
   const watch = watchTenant(ns);
   // Once two trials hold the tenant's whole limit, Redis forgets everything.
-  await eventually(
-    async () => {
-      if ((await redis.hlen(`ultron:quota:{${ns}}:holders`)) < FITS) throw new Error('not full yet');
-    },
-    120_000,
-    100,
-  );
+  await holdersAtLeast(redis, ns, FITS);
   await redis.flushall();
   const job = await waitFinished(ns, 'f', 480_000);
   const { maxPods, samples } = await watch.stop();
@@ -150,7 +77,7 @@ it('Redis FLUSHALL mid-job: no sample over the limit, the counts are rebuilt fro
   expect((await trialsOf(ns, 'f')).map((t) => t.status?.phase)).toEqual(Array(8).fill('Succeeded'));
   expect(samples).toBeGreaterThan(20);
   expect(maxPods).toBeLessThanOrEqual(FITS);
-  await countersAtZero(ns);
+  await countersAtZero(redis, ns);
 });
 
 it('two jobs of one tenant share its limit: the later job is not starved by the older one’s queue', async () => {
@@ -158,13 +85,7 @@ it('two jobs of one tenant share its limit: the later job is not starved by the 
     ['-n', ns, 'apply', '-f', '-'],
     fastJob({ name: 'fa', maxTrials: 8, parallelism: 4, sleep: 3, cache: false }),
   );
-  await eventually(
-    async () => {
-      if ((await redis.hlen(`ultron:quota:{${ns}}:holders`)) < FITS) throw new Error('not full yet');
-    },
-    120_000,
-    100,
-  );
+  await holdersAtLeast(redis, ns, FITS);
   await kubectl(
     ['-n', ns, 'apply', '-f', '-'],
     fastJob({ name: 'fb', maxTrials: 8, parallelism: 4, sleep: 3, cache: false }),
@@ -191,5 +112,5 @@ it('two jobs of one tenant share its limit: the later job is not starved by the 
     .map((j) => j.metadata.labels['ultron.dev/hpojob']);
   expect(after.filter((j) => j === 'fb').length).toBeGreaterThanOrEqual(2);
   expect(after.filter((j) => j === 'fa').length).toBeGreaterThanOrEqual(2);
-  await countersAtZero(ns);
+  await countersAtZero(redis, ns);
 });

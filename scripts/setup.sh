@@ -25,6 +25,8 @@ if [ "$major" -lt 24 ]; then
 fi
 echo "setup: building TypeScript (Node $("$NODE" --version))"
 "$NODE" node_modules/typescript/bin/tsc -p tsconfig.build.json
+# The same two steps as npm run build: without the copied assets (the quota's Lua) the operator cannot start.
+"$NODE" scripts/copy-assets.mjs >/dev/null
 
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then

@@ -11,7 +11,9 @@ IMAGES_SRC="$REPO_ROOT/e2e/images"
 mkdir -p "$IMAGE_DIR"
 
 hash_of() { cat "$@" | sha256sum | cut -c1-12; }
-tree_hash() { (cd "$1" && find . -type f \( -name '*.py' -o -name '*.js' -o -name '*.json' -o -name '*.toml' \) -not -path '*/__pycache__/*' | sort | xargs sha256sum) | sha256sum | cut -c1-12; }
+# Every file kind the images carry counts (the quota's .lua scripts too: an image built from a dist without
+# them once kept its tag after they were copied in).
+tree_hash() { (cd "$1" && find . -type f \( -name '*.py' -o -name '*.js' -o -name '*.json' -o -name '*.toml' -o -name '*.lua' \) -not -path '*/__pycache__/*' | sort | xargs sha256sum) | sha256sum | cut -c1-12; }
 
 build_pause() {
   local tag; tag=$(hash_of "$IMAGES_SRC/pause/pause.c" "$IMAGES_SRC/mkimage.py")

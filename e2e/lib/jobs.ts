@@ -24,6 +24,9 @@ export interface FastJobOptions {
   earlyStopping?: Record<string, unknown>;
   /** trialTemplate.cache (the score cache; the CRD's default is on). */
   cache?: boolean;
+  /** spec.queue (the quota tenant; default: the namespace) and spec.priority. */
+  queue?: string;
+  priority?: number;
 }
 
 export function fastJob(o: FastJobOptions): string {
@@ -39,6 +42,8 @@ export function fastJob(o: FastJobOptions): string {
       budget: { maxTrials: o.maxTrials, maxFailedTrials: 0 },
       parallelism: o.parallelism,
       seed: 1,
+      ...(o.queue !== undefined ? { queue: o.queue } : {}),
+      ...(o.priority !== undefined ? { priority: o.priority } : {}),
       trialTemplate: {
         retries: 0,
         ...(o.cache !== undefined ? { cache: o.cache } : {}),

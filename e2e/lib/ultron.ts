@@ -67,6 +67,7 @@ export interface HPOJobView {
     progress?: string;
     trials?: Record<string, number>;
     best?: { trial: string; index: number; objective: number; params: Record<string, unknown> };
+    usage?: { gpuSeconds: number; wastedGpuSeconds: number };
     conditions?: Array<{ type: string; status: string; reason: string; message: string }>;
   };
 }

@@ -85,6 +85,8 @@ export const DNS_LABEL_HINT =
 export const MAX_HPOJOB_NAME = 52;
 export const MAX_DNS_LABEL = 63;
 export const MAX_SEED = 2 ** 32 - 1;
+/** spec.priority ranges over ±MAX_PRIORITY (like PriorityClass values, but small: it orders one tenant's jobs). */
+export const MAX_PRIORITY = 1000;
 /**
  * Bounds on the lists the CEL rules walk (parameter names unique, `when` refers to an earlier
  * categorical, container names unique): without them the API server estimates a rule's worst case from

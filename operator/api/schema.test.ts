@@ -51,6 +51,7 @@ const spec: Required_<HPOJobSpec> = {
   parallelism: false,
   seed: false,
   queue: false,
+  priority: false,
   trialTemplate: true,
 };
 const objective: Required_<Objective> = { metric: true, direction: true, goal: false, strategy: false };

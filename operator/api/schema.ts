@@ -11,6 +11,7 @@ import {
   MAX_DNS_LABEL,
   MAX_HPOJOB_NAME,
   MAX_PARAMETERS,
+  MAX_PRIORITY,
   MAX_SEED,
   type ObjectSchema,
 } from './schema-types.js';
@@ -176,6 +177,12 @@ export const HPOJOB_SPEC_SCHEMA: ObjectSchema = {
     queue: dnsLabel({
       description: "The quota tenant whose GPUs the job's trials use. Default: the job's namespace.",
     }),
+    priority: {
+      type: 'integer',
+      minimum: -MAX_PRIORITY,
+      maximum: MAX_PRIORITY,
+      description: `Within its quota tenant (queue), trials of a job with a higher priority are admitted first; among equal priorities the job furthest below its fair share goes first, then the oldest trial (-${MAX_PRIORITY} to ${MAX_PRIORITY}). Default: 0.`,
+    },
     trialTemplate: TRIAL_TEMPLATE_SCHEMA,
   },
 };

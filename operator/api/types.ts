@@ -118,6 +118,8 @@ export interface HPOJobSpec {
   parallelism?: number;
   seed?: number;
   queue?: string;
+  /** Within its tenant (queue), a job with a higher priority has its trials admitted first (default 0). */
+  priority?: number;
   trialTemplate: TrialTemplate;
 }
 

@@ -2,7 +2,7 @@
  * The operator's feed of the agents' metric messages: an ordered consumer over the whole metrics stream
  * from its first message, so a new leader rebuilds the metrics store before it decides anything
  * (`caughtUp`), then keeps following. When the consumer ends (a reconnect, NATS restarted) it starts
- * again after the last sequence it delivered: nothing is skipped, nothing is applied twice.
+ * again at once after the last sequence it delivered: nothing is skipped, nothing is applied twice.
  */
 import { DeliverPolicy } from '@nats-io/jetstream';
 import type { Connection } from '../bus/connection.js';
@@ -56,6 +56,14 @@ export function followStream(
         const messages = await consumer.consume({ max_messages: 1000 });
         const stop = (): void => void messages.close();
         signal.addEventListener('abort', stop, { once: true });
+        // After a reconnect a restarted server has lost this ordered consumer; the client library
+        // notices only after a failed check and up to 30 s of back-off, while trials that finish meanwhile
+        // wait for their last metrics (METRICS_GRACE_MS). Start again after lastSeq at once instead.
+        let reconnected = false;
+        const offReconnect = conn.onReconnect(() => {
+          reconnected = true;
+          stop();
+        });
         try {
           for await (const m of messages) {
             failures = 0;
@@ -72,6 +80,15 @@ export function followStream(
           }
         } finally {
           signal.removeEventListener('abort', stop);
+          offReconnect();
+        }
+        if (reconnected && !signal.aborted) {
+          deps.log.info(
+            { stream, lastSeq },
+            'metrics feed: reconnected to NATS; resuming after the last message',
+          );
+          failures = 0;
+          continue;
         }
       } catch (e) {
         if (signal.aborted) break;

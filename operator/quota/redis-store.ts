@@ -20,6 +20,10 @@ export class RedisQuotaStore implements QuotaStore {
   /** `client` stays the caller's: the store neither connects nor closes it. */
   constructor(private readonly client: Redis | Cluster) {}
 
+  unreachable(): string | undefined {
+    return this.client.status === 'ready' ? undefined : `redis connection is ${this.client.status}`;
+  }
+
   async acquire(
     tenant: string,
     trialUid: string,

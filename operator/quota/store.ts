@@ -74,4 +74,9 @@ export interface QuotaStore {
   ): Promise<ReconcileResult>;
   /** `used` and the holders of `tenant`, read in one atomic step. */
   usage(tenant: string): Promise<Usage>;
+  /**
+   * Why the backend cannot be reached right now, from the client's own connection state (no round trip),
+   * or undefined when it can (or the store cannot tell).
+   */
+  unreachable?(): string | undefined;
 }

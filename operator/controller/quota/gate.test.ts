@@ -91,6 +91,20 @@ describe('QuotaGate', () => {
     expect(await gate.admit(waiting[1]!)).toEqual({ admitted: true, metered: true });
   });
 
+  it('a job’s priority goes before fair share: its trial takes the last room even above its share', async () => {
+    const gate = new QuotaGate(new MemoryQuotaStore());
+    gate.setLimits(limits('1'));
+    const a = (uid: string, createdAt: number) => ({ ...h(uid), job: 'ns/a', createdAt, priority: 5 });
+    const running = [a('a1', 1), a('a2', 2)];
+    const waiting = [{ ...h('b1'), job: 'ns/b', createdAt: 0 }, a('a3', 3)];
+    gate.live = () => running;
+    gate.waiting = () => waiting;
+    await gate.reconcile(running);
+    // Same as above but job a has priority 5: a3 goes first although b1 is older and b holds nothing.
+    expect(await gate.admit(waiting[0]!)).toMatchObject({ admitted: false, reason: 'QuotaExceeded' });
+    expect(await gate.admit(waiting[1]!)).toEqual({ admitted: true, metered: true });
+  });
+
   it('an unreachable store queues trials and shows in health; a working one clears it', async () => {
     const store = new MemoryQuotaStore();
     let down = false;
@@ -110,6 +124,36 @@ describe('QuotaGate', () => {
     down = false;
     expect(await gate.admit(h('t1'))).toMatchObject({ admitted: true });
     expect(gate.health()).toBeUndefined();
+  });
+
+  it('a store known to be away (its connection) queues a trial whose turn has not come as QuotaUnavailable, not full', async () => {
+    const store = new MemoryQuotaStore();
+    let away: string | undefined;
+    const watched: QuotaStore = {
+      acquire: (...a) => store.acquire(...a),
+      release: (...a) => store.release(...a),
+      reconcile: (...a) => store.reconcile(...a),
+      usage: (...a) => store.usage(...a),
+      unreachable: () => away,
+    };
+    const gate = new QuotaGate(watched);
+    gate.setLimits(limits('0.6'));
+    const running = [h('r1'), h('r2')];
+    const waiting = [h('w1'), h('w2')];
+    gate.live = () => running;
+    gate.waiting = () => waiting;
+    await gate.reconcile(running);
+    expect(await gate.admit(waiting[0]!)).toMatchObject({ reason: 'QuotaExceeded' });
+    away = 'redis connection is reconnecting';
+    expect(await gate.admit(waiting[0]!)).toMatchObject({
+      admitted: false,
+      reason: 'QuotaUnavailable',
+      message: expect.stringContaining('redis connection is reconnecting'),
+    });
+    expect(gate.health()).toBe('quota store unreachable: redis connection is reconnecting');
+    away = undefined;
+    expect(gate.health()).toBeUndefined();
+    expect(await gate.admit(waiting[0]!)).toMatchObject({ reason: 'QuotaExceeded' });
   });
 
   it('a malformed entry keeps the tenant’s previous limits', () => {

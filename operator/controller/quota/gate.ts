@@ -49,12 +49,14 @@ export interface Holder {
   job?: string;
   /** When the trial was created (ms): older first among equals. */
   createdAt?: number;
+  /** Its job's spec.priority: higher first (default 0). */
+  priority?: number;
 }
 
 const candidateOf = (h: Holder): AdmissionCandidate => ({
   trial: h.uid,
   job: h.job ?? '',
-  priority: 0,
+  priority: h.priority ?? 0,
   createdAt: h.createdAt ?? 0,
   demand: h.demand,
 });
@@ -120,6 +122,15 @@ export class QuotaGate implements QuotaGaugeSource {
         message: `waiting for the quota store to be reconciled with the running trials${this.unavailable ? ` (${this.unavailable})` : ''}`,
       };
     }
+    // Known to be away: say so, rather than "the queue is full" from the last count (a waiting trial
+    // whose turn has not come would otherwise never hear of the outage).
+    const away = this.store.unreachable?.();
+    if (away)
+      return {
+        admitted: false,
+        reason: R.QuotaUnavailable,
+        message: `the quota store is unreachable (${away}); no trial is admitted until it is back`,
+      };
     if (this.stale.has(h.tenant) || this.stale.has('_default')) await this.reconcileSoon();
     const turn = this.turn(h, limits);
     if (turn) return turn;
@@ -243,6 +254,7 @@ export class QuotaGate implements QuotaGaugeSource {
   /** Undefined when admission works; otherwise why not (for /readyz). */
   health(): string | undefined {
     // Without limits nothing is metered, so a missing Redis keeps nothing from running.
-    return this.unavailable && this.limits.size ? `quota store unreachable: ${this.unavailable}` : undefined;
+    const why = this.unavailable ?? this.store.unreachable?.();
+    return why && this.limits.size ? `quota store unreachable: ${why}` : undefined;
   }
 }

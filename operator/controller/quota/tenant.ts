@@ -2,9 +2,26 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { HPOJob, ResolvedHPOJobSpec, Trial } from '../../api/index.js';
 import { podDemand, type Resources } from '../../quota/index.js';
+import type { Holder } from './gate.js';
 
 /** The tenant of a trial's job: `spec.queue`, else its namespace. */
 export const tenantOf = (job: HPOJob): string => job.spec.queue ?? job.metadata.namespace ?? 'default';
+
+/**
+ * A trial as the gate sees it: tenant, demand, its job (fair share), priority and age. The one place that
+ * builds it, for the trial asking and for the trials it is ordered against alike (two builders once
+ * disagreed on priority, and every trial of a prioritised job waited for the others forever).
+ */
+export function trialHolder(trial: Trial, job: HPOJob, demand: Resources): Holder {
+  return {
+    tenant: tenantOf(job),
+    uid: trial.metadata.uid ?? '',
+    demand,
+    job: `${trial.metadata.namespace ?? 'default'}/${job.metadata.name}`,
+    createdAt: Date.parse(String(trial.metadata.creationTimestamp ?? '')) || 0,
+    priority: job.spec.priority ?? 0,
+  };
+}
 
 /** What a trial's worker pod asks for, in quota units. */
 export function trialDemand(

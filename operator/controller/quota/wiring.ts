@@ -19,7 +19,7 @@ import { seedOf } from '../hpojob/reconciler.js';
 import type { KubeApi } from '../kube.js';
 import type { Logger } from '../runtime/index.js';
 import { QuotaGate, type Holder } from './gate.js';
-import { podsHoldResources, tenantOf, trialDemand } from './tenant.js';
+import { podsHoldResources, trialDemand, trialHolder } from './tenant.js';
 import type * as k8s from '@kubernetes/client-node';
 
 export interface QuotaWiring {
@@ -73,8 +73,7 @@ export function startQuota(args: {
       if (demands.size > 10_000) demands.clear();
       demands.set(dk, demand);
     }
-    const createdAt = Date.parse(String(t.metadata.creationTimestamp ?? '')) || 0;
-    return { tenant: tenantOf(job), uid: t.metadata.uid, demand, job: jobKey, createdAt };
+    return trialHolder(t, job, demand);
   };
   const trialKey = (t: Trial): string => `${t.metadata.namespace ?? 'default'}/${t.metadata.name}`;
 

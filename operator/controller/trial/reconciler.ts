@@ -26,7 +26,7 @@ import { apiErrorCode, type KubeApi } from '../kube.js';
 import type { MetricsStore, TrialMetrics } from '../metrics-store.js';
 import { OwnWrites } from '../own-writes.js';
 import type { QuotaGate } from '../quota/gate.js';
-import { podsHoldResources, tenantOf, trialDemand } from '../quota/tenant.js';
+import { podsHoldResources, tenantOf, trialDemand, trialHolder } from '../quota/tenant.js';
 import type { Clock, Logger } from '../runtime/index.js';
 
 /** How soon a Queued trial asks for quota again. */
@@ -219,13 +219,9 @@ export class TrialReconciler {
     nowIso: string,
   ): Promise<boolean> {
     const key = keyOf(trial.metadata.namespace ?? 'default', trial.metadata.name);
-    const a = await this.o.quota!.admit({
-      tenant: tenantOf(job),
-      uid: trial.metadata.uid ?? '',
-      demand: trialDemand(trial, job, spec, this.o.workerJob),
-      job: keyOf(trial.metadata.namespace ?? 'default', job.metadata.name),
-      createdAt: Date.parse(String(trial.metadata.creationTimestamp ?? '')) || 0,
-    });
+    const a = await this.o.quota!.admit(
+      trialHolder(trial, job, trialDemand(trial, job, spec, this.o.workerJob)),
+    );
     if (a.admitted) {
       // A trial that waited says it holds its quota now (the condition would read False otherwise).
       if (
