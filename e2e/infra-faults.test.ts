@@ -8,7 +8,6 @@ import { jest } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import { type BedServer, killBedServer, startBedServer } from './lib/bed-servers.js';
 import { kubectl, kubectlJson } from './lib/bed.js';
-import { eventually } from './lib/eventually.js';
 import { fastJob } from './lib/jobs.js';
 import { createNamespace, deleteNamespace } from './lib/namespace.js';
 import {
@@ -19,7 +18,7 @@ import {
   setQuotas,
   watchTenant,
 } from './lib/quota.js';
-import { installUltron, trialsOf, waitFinished } from './lib/ultron.js';
+import { installUltron, trialsOf, waitFinished, waitSucceeded } from './lib/ultron.js';
 
 jest.setTimeout(600_000);
 
@@ -50,17 +49,6 @@ afterAll(async () => {
   redis?.disconnect();
   if (ns) await deleteNamespace(ns);
 });
-
-async function waitSucceeded(job: string, n: number): Promise<void> {
-  await eventually(
-    async () => {
-      const done = (await trialsOf(ns, job)).filter((t) => t.status?.phase === 'Succeeded').length;
-      if (done < n) throw new Error(`${done} of ${n} trials done`);
-    },
-    240_000,
-    250,
-  );
-}
 
 async function expectEveryIndexOnce(job: string, n: number): Promise<void> {
   const trials = await trialsOf(ns, job);
@@ -98,7 +86,7 @@ it('NATS SIGKILLed mid-job and back after 5 s: the sampler loop and the metrics 
       cache: false,
     }),
   );
-  await waitSucceeded('nats', 3);
+  await waitSucceeded(ns, 'nats', 3);
   await outage('nats', 5);
   const job = await waitFinished(ns, 'nats', 420_000);
   expect(job.status?.phase).toBe('Succeeded');

@@ -19,6 +19,7 @@ import {
   SYSTEM_NS,
   trialsOf,
   waitFinished,
+  waitSucceeded,
 } from './lib/ultron.js';
 
 jest.setTimeout(600_000);
@@ -155,16 +156,7 @@ async function samplerdPod(): Promise<string> {
   return running.metadata.name;
 }
 
-async function waitTrials(job: string, n: number): Promise<void> {
-  await eventually(
-    async () => {
-      const done = (await trialsOf(ns, job)).filter((t) => t.status?.phase === 'Succeeded').length;
-      if (done < n) throw new Error(`${done} of ${n} trials done`);
-    },
-    240_000,
-    500,
-  );
-}
+const waitTrials = (job: string, n: number): Promise<void> => waitSucceeded(ns, job, n);
 
 it('the leader killed twice and samplerd once mid-job: every index once, none skipped, none lost', async () => {
   await kubectl(

@@ -8,13 +8,11 @@ import { jest } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import { fastJob } from './lib/jobs.js';
 import { kubectl, kubectlJson } from './lib/bed.js';
-import { createNamespace, deleteNamespace } from './lib/namespace.js';
 import {
-  bedRedis,
-  clearQuotas,
   countersAtZero,
   holdersAtLeast,
-  setQuotas,
+  type MeteredNamespace,
+  meteredNamespace,
   watchTenant,
 } from './lib/quota.js';
 import { installUltron, trialsOf, waitFinished } from './lib/ultron.js';
@@ -27,16 +25,14 @@ const FITS = 2;
 
 let ns: string;
 let redis: Redis;
+let metered: MeteredNamespace | undefined;
 beforeAll(async () => {
   await installUltron();
-  ns = await createNamespace('quota');
-  redis = bedRedis();
-  await setQuotas({ [ns]: { cpu: `${TRIAL_CPU_M * FITS}m` } });
+  metered = await meteredNamespace('quota', { cpu: `${TRIAL_CPU_M * FITS}m` });
+  ({ ns, redis } = metered);
 });
 afterAll(async () => {
-  await clearQuotas();
-  redis?.disconnect();
-  if (ns) await deleteNamespace(ns);
+  await metered?.remove();
 });
 
 it('a metered tenant never runs more trials than its limit; waiting trials say why; counters end at 0', async () => {

@@ -5,6 +5,7 @@
 import { Redis } from 'ioredis';
 import { bedEnv, coreApi, kubectl, kubectlJson } from './bed.js';
 import { eventually } from './eventually.js';
+import { createNamespace, deleteNamespace } from './namespace.js';
 import { operatorLeader, SYSTEM_NS } from './ultron.js';
 
 export const bedRedis = (): Redis =>
@@ -35,6 +36,32 @@ export async function setQuotas(limits: Record<string, Record<string, string>>):
 export const clearQuotas = (): Promise<string> =>
   kubectl(['-n', SYSTEM_NS, 'delete', 'configmap', 'ultron-quotas', '--ignore-not-found']);
 
+export interface MeteredNamespace {
+  ns: string;
+  redis: Redis;
+  /** Clears the quotas, closes the Redis client and deletes the namespace. */
+  remove(): Promise<void>;
+}
+
+/** A fresh namespace that is its own quota tenant with `limits`, and a client of the bed's Redis. */
+export async function meteredNamespace(
+  prefix: string,
+  limits: Record<string, string>,
+): Promise<MeteredNamespace> {
+  const ns = await createNamespace(prefix);
+  const redis = bedRedis();
+  await setQuotas({ [ns]: limits });
+  return {
+    ns,
+    redis,
+    async remove() {
+      await clearQuotas();
+      redis.disconnect();
+      await deleteNamespace(ns);
+    },
+  };
+}
+
 interface TrialList {
   items: Array<{
     metadata: { name: string };
@@ -48,6 +75,8 @@ interface TrialList {
 export interface PodsWatchResult {
   /** Per tenant, the most trial pods seen alive (not Succeeded or Failed) at one sample. */
   maxByTenant: Map<string, number>;
+  /** Per tenant, the pods of that sample (`name phase`, at an ISO time): what to look at when it is too many. */
+  peakByTenant: Map<string, { at: string; pods: string[] }>;
   /** Per job (namespace/name), the live pods at every sample, in order. */
   byJob: Map<string, number[]>;
   samples: number;
@@ -64,6 +93,7 @@ export interface PodsWatch {
 export function watchPods(tenantOf: (ns: string, job: string) => string | undefined): PodsWatch {
   const api = coreApi();
   const maxByTenant = new Map<string, number>();
+  const peakByTenant = new Map<string, { at: string; pods: string[] }>();
   const byJob = new Map<string, number[]>();
   let samples = 0;
   let watching = true;
@@ -71,6 +101,7 @@ export function watchPods(tenantOf: (ns: string, job: string) => string | undefi
     while (watching) {
       const pods = await api.listPodForAllNamespaces({ labelSelector: 'ultron.dev/hpojob' });
       const tenants = new Map<string, number>();
+      const livePods = new Map<string, string[]>();
       const jobs = new Map<string, number>();
       for (const p of pods.items) {
         const ns = p.metadata?.namespace ?? '';
@@ -81,9 +112,14 @@ export function watchPods(tenantOf: (ns: string, job: string) => string | undefi
         if (!jobs.has(key)) jobs.set(key, 0);
         if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
         tenants.set(tenant, (tenants.get(tenant) ?? 0) + 1);
+        livePods.set(tenant, [...(livePods.get(tenant) ?? []), `${p.metadata?.name} ${p.status?.phase}`]);
         jobs.set(key, jobs.get(key)! + 1);
       }
-      for (const [t, n] of tenants) maxByTenant.set(t, Math.max(maxByTenant.get(t) ?? 0, n));
+      for (const [t, n] of tenants) {
+        if (n <= (maxByTenant.get(t) ?? 0)) continue;
+        maxByTenant.set(t, n);
+        peakByTenant.set(t, { at: new Date().toISOString(), pods: livePods.get(t) ?? [] });
+      }
       for (const [j, n] of jobs) {
         const series = byJob.get(j) ?? Array<number>(samples).fill(0);
         series.push(n);
@@ -98,14 +134,19 @@ export function watchPods(tenantOf: (ns: string, job: string) => string | undefi
     async stop() {
       watching = false;
       await loop;
-      return { maxByTenant, byJob, samples };
+      return { maxByTenant, peakByTenant, byJob, samples };
     },
   };
 }
 
 export interface TenantWatch {
   /** The most pods seen alive at one sample, the number of samples, the Queued trials' reasons seen. */
-  stop(): Promise<{ maxPods: number; samples: number; queuedReasons: Set<string> }>;
+  stop(): Promise<{
+    maxPods: number;
+    peak: { at: string; pods: string[] } | undefined;
+    samples: number;
+    queuedReasons: Set<string>;
+  }>;
 }
 
 /** One namespace as one tenant (watchPods), and every 500 ms its Queued trials' reasons. */
@@ -126,8 +167,8 @@ export function watchTenant(ns: string): TenantWatch {
   return {
     async stop() {
       watching = false;
-      const [{ maxByTenant, samples }] = await Promise.all([pods.stop(), loop]);
-      return { maxPods: maxByTenant.get(ns) ?? 0, samples, queuedReasons };
+      const [{ maxByTenant, peakByTenant, samples }] = await Promise.all([pods.stop(), loop]);
+      return { maxPods: maxByTenant.get(ns) ?? 0, peak: peakByTenant.get(ns), samples, queuedReasons };
     },
   };
 }

@@ -106,6 +106,18 @@ export async function trialsOf(ns: string, job: string): Promise<TrialView[]> {
   return list.items.sort((a, b) => a.spec.index - b.spec.index);
 }
 
+/** Waits until at least `n` of the job's trials have Succeeded. */
+export async function waitSucceeded(ns: string, job: string, n: number, timeoutMs = 240_000): Promise<void> {
+  await eventually(
+    async () => {
+      const done = (await trialsOf(ns, job)).filter((t) => t.status?.phase === 'Succeeded').length;
+      if (done < n) throw new Error(`${done} of ${n} trials of ${job} done`);
+    },
+    timeoutMs,
+    250,
+  );
+}
+
 /** Waits until the job reaches a finished phase; fails early with its conditions if it fails. */
 export async function waitFinished(ns: string, name: string, timeoutMs: number): Promise<HPOJobView> {
   return eventually(

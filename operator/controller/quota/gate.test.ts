@@ -5,6 +5,17 @@ const limits = (cpu: string) => ({ 'team-a': `{cpu: "${cpu}"}` });
 const h = (uid: string, cpu = 300) => ({ tenant: 'team-a', uid, demand: { cpu } });
 
 describe('QuotaGate', () => {
+  it('admits nothing before the limits were read once, then an unlimited tenant at once', async () => {
+    const gate = new QuotaGate(new MemoryQuotaStore());
+    expect(await gate.admit(h('t1'))).toMatchObject({
+      admitted: false,
+      reason: 'QuotaUnavailable',
+      message: expect.stringContaining('ultron-quotas'),
+    });
+    gate.setLimits(undefined); // no ConfigMap: nobody is limited
+    expect(await gate.admit(h('t1'))).toEqual({ admitted: true, metered: false });
+  });
+
   it('admits a tenant without limits without asking the store', async () => {
     const failing = {
       acquire: () => Promise.reject(new Error('must not be called')),
@@ -64,6 +75,7 @@ describe('QuotaGate', () => {
   it('a tenant that just got limits counts its running trials before admitting more', async () => {
     const store = new MemoryQuotaStore();
     const gate = new QuotaGate(store);
+    gate.setLimits(undefined);
     await gate.reconcile([]);
     // Unmetered so far: these two run without holding anything.
     const running = [h('a', 400), h('b', 400)];

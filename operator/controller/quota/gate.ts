@@ -69,6 +69,8 @@ const describe = (s: Shortfall): string =>
 
 export class QuotaGate implements QuotaGaugeSource {
   private limits: QuotaLimits = new Map();
+  /** Whether setLimits ran once: until then every tenant looks unlimited, which it may not be. */
+  private limitsRead = false;
   private reconciled = false;
   private unavailable: string | undefined;
   private readonly recent = new Map<string, Holder & { at: number }>();
@@ -98,6 +100,7 @@ export class QuotaGate implements QuotaGaugeSource {
   setLimits(data: Readonly<Record<string, string>> | undefined): NextLimits {
     const next = nextLimits(this.limits, data);
     this.limits = next.limits;
+    this.limitsRead = true;
     // A tenant that just got limits has trials running that the store never counted.
     for (const t of next.changed) this.stale.add(t);
     return next;
@@ -113,6 +116,14 @@ export class QuotaGate implements QuotaGaugeSource {
   }
 
   async admit(h: Holder): Promise<Admission> {
+    // A new leader's trial workers start at once; before the ConfigMap is read an empty map would admit
+    // every trial unmetered (found by killing the leader: 9 pods in a tenant limited to 6).
+    if (!this.limitsRead)
+      return {
+        admitted: false,
+        reason: R.QuotaUnavailable,
+        message: 'waiting for the quota limits (ConfigMap ultron-quotas) to be read',
+      };
     const limits = this.limitsOf(h.tenant);
     if (Object.keys(limits).length === 0) return { admitted: true, metered: false };
     if (!this.reconciled) {
