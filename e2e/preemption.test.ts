@@ -198,8 +198,10 @@ it('a trial pre-empted twice by eviction and once by node loss resumes each time
     'EvictionByEvictionAPI',
     expect.stringMatching(/DeletionBy(PodGC|TaintManager)|NodeLost/),
   ]);
-  for (const r of records.slice(0, 2)) expect(r.lostSeconds).toBeLessThanOrEqual(1.5);
-  expect(records[2]!.lostSeconds).toBeLessThanOrEqual(120);
+  // Each pre-emption wasted at most about one checkpoint interval (0.5 s; 1 s of slack for the agent's
+  // polling): the lost node's pod too, counted to its agent's last message, not to when the control plane
+  // gave the pod up (~14 s later on the bed).
+  for (const r of records) expect(r.lostSeconds).toBeLessThanOrEqual(1.5);
   const usage = t.status?.usage;
   const ran = records.reduce((s, r) => s + r.ranSeconds, 0);
   // All of the training (40 steps of 0.5 s) ran on one GPU at least once, and the lost pods' runs too.

@@ -22,7 +22,8 @@ export function followStream(
   stream: string,
   filterSubjects: string[],
   signal: AbortSignal,
-  onMessage: (subject: string, data: Uint8Array) => void,
+  /** `storedAt`: when the server stored the message (epoch ms), the last sign of life of its sender. */
+  onMessage: (subject: string, data: Uint8Array, storedAt: number) => void,
   deps: { clock: Clock; log: Logger },
 ): MetricsFeed {
   let resolveCaughtUp!: () => void;
@@ -71,7 +72,7 @@ export function followStream(
             lastSeq = m.seq;
             delivered++;
             try {
-              onMessage(m.subject, m.data);
+              onMessage(m.subject, m.data, m.time.getTime());
             } catch (e) {
               deps.log.warn({ err: String(e), subject: m.subject }, 'metric message handler failed');
             }

@@ -25,6 +25,16 @@ describe('metrics store', () => {
     expect(t.malformed).toBe(1);
     expect(t.latest).toEqual({ loss: 0.3, acc: 0.1 });
     expect([...t.endedPods]).toEqual(['p2']);
+    // The server's store time of each pod's newest message, whatever its kind; an older one keeps it.
+    s.apply('u', 0, { v: 1, kind: 'report', pod: 'p3', line: 1, values: { loss: 0.2 } }, 2_000);
+    s.apply(
+      'u',
+      0,
+      { v: 1, kind: 'checkpoint', pod: 'p3', step: 4, uri: 's3://b/4/', at: '2026-12-02T10:00:00Z' },
+      3_000,
+    );
+    s.apply('u', 0, { v: 1, kind: 'report', pod: 'p3', line: 1, values: { loss: 0.2 } }, 1_000);
+    expect(t.lastHeard.get('p3')).toBe(3_000);
     s.forgetJob('u');
     expect(s.get('u', 0)).toBeUndefined();
     expect(s.size).toBe(0);

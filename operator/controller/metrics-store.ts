@@ -27,6 +27,11 @@ export interface TrialMetrics {
    * agent could not tell): what a pre-emption lost is measured from them.
    */
   checkpointTimes: number[];
+  /**
+   * Per pod (uid), when the server stored its agent's newest message (epoch ms): for a pod lost with its
+   * node, whose trainer's end is never reported, the last moment it is known to have trained.
+   */
+  lastHeard: Map<string, number>;
 }
 
 /** Announcements kept per trial for the pre-emption figures; older ones no longer matter. */
@@ -45,16 +50,25 @@ export class MetricsStore {
   }
 
   /** Applies one agent message; returns whether anything changed. */
-  apply(jobUid: string, index: number, msg: MetricMessage): boolean {
+  apply(jobUid: string, index: number, msg: MetricMessage, storedAt?: number): boolean {
     const k = key(jobUid, index);
     let t = this.trials.get(k);
     if (!t) {
-      t = { steps: [], latest: {}, malformed: 0, endedPods: new Set(), checkpointTimes: [] };
+      t = {
+        steps: [],
+        latest: {},
+        malformed: 0,
+        endedPods: new Set(),
+        checkpointTimes: [],
+        lastHeard: new Map(),
+      };
       this.trials.set(k, t);
       let set = this.byJob.get(jobUid);
       if (!set) this.byJob.set(jobUid, (set = new Set()));
       set.add(index);
     }
+    if (storedAt !== undefined && storedAt > (t.lastHeard.get(msg.pod) ?? 0))
+      t.lastHeard.set(msg.pod, storedAt);
     if (msg.kind === 'end') {
       if (t.endedPods.has(msg.pod)) return false;
       t.endedPods.add(msg.pod);

@@ -289,11 +289,11 @@ export async function startOperator(
         METRICS_STREAM.name,
         [ALL_METRICS],
         leading,
-        (subject, data) => {
+        (subject, data, storedAt) => {
           const at = parseMetricsSubject(subject);
           const msg = parseMetricMessage(data);
           if (!at || !msg.ok) return;
-          if (!store.apply(at.jobUid, at.index, msg.value)) return;
+          if (!store.apply(at.jobUid, at.index, msg.value, storedAt)) return;
           const jobKey = cache.hpojobKeyByUid(at.jobUid);
           if (!jobKey) return;
           const [ns, name] = splitKey(jobKey);

@@ -138,6 +138,14 @@ describe('what a pre-emption cost', () => {
     });
   });
 
+  it('a pod lost with its node ends at its agent’s last message, not when the control plane gave it up', () => {
+    // Checkpoints at 10 s and 18 s, last message at 19 s, the node declared lost (the pod failed) at 30 s.
+    expect(preemptionRecord(pod, [t(10), t(18)], t(19))).toMatchObject({ ranSeconds: 19, lostSeconds: 1 });
+    expect(preemptionRecord(pod, [t(10), t(18)])).toMatchObject({ ranSeconds: 30, lostSeconds: 12 });
+    // A trainer that did end says when; a message stored later (its agent flushing) does not move that.
+    expect(preemptionRecord({ ...pod, endedAt: t(20) }, [t(18)], t(25))).toMatchObject({ lostSeconds: 2 });
+  });
+
   it('meters GPU-seconds from pre-empted and ended pods, and never goes down', () => {
     const records = [preemptionRecord(pod, [t(20)])];
     expect(trialUsage(records, 12, 2)).toEqual({ gpuSeconds: 84, wastedGpuSeconds: 20 });

@@ -41,9 +41,16 @@ export const PREEMPTION_RECORDS_KEPT = 100;
 /**
  * What a pre-empted pod cost: its trainer's run, and the part after the last checkpoint it completed
  * (checkpoints from before it started are a previous pod's: everything it did after starting is lost then).
+ * A pod lost with its node has no trainer end: its agent's last message (`lastHeard`) stands for it, since
+ * the node went away within one report of it; without one, the disruption's time (when the control plane
+ * gave the pod up, which may be much later).
  */
-export function preemptionRecord(p: PreemptedPod, checkpointTimes: readonly number[]): PreemptionRecord {
-  const end = p.endedAt ?? p.at;
+export function preemptionRecord(
+  p: PreemptedPod,
+  checkpointTimes: readonly number[],
+  lastHeard?: number,
+): PreemptionRecord {
+  const end = p.endedAt ?? (lastHeard !== undefined ? Math.min(lastHeard, p.at) : p.at);
   const start = Math.min(p.startedAt ?? end, end);
   const kept = checkpointTimes.filter((t) => t >= start && t <= end).at(-1) ?? start;
   const secs = (ms: number) => Math.round(ms) / 1000;
@@ -92,7 +99,9 @@ export function trialStatus(
   const prev = trial.status ?? {};
   const records = [
     ...(prev.preemptedPods ?? []),
-    ...observed.newlyPreempted.map((p) => preemptionRecord(p, metrics?.checkpointTimes ?? [])),
+    ...observed.newlyPreempted.map((p) =>
+      preemptionRecord(p, metrics?.checkpointTimes ?? [], metrics?.lastHeard.get(p.uid)),
+    ),
   ].slice(-PREEMPTION_RECORDS_KEPT);
   const reports = objectiveReports(metrics, spec.objective.metric);
   const phase: TrialPhase = observed.phase;
