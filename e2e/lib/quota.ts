@@ -77,8 +77,6 @@ export interface PodsWatchResult {
   maxByTenant: Map<string, number>;
   /** Per tenant, the pods of that sample (`name phase`, at an ISO time): what to look at when it is too many. */
   peakByTenant: Map<string, { at: string; pods: string[] }>;
-  /** Per job (namespace/name), the live pods at every sample, in order. */
-  byJob: Map<string, number[]>;
   samples: number;
 }
 
@@ -88,45 +86,32 @@ export interface PodsWatch {
 
 /**
  * Samples every trial pod of the cluster (label ultron.dev/hpojob) every 100 ms through the API, and
- * counts the live ones per tenant (`tenantOf(namespace, job)`; undefined: not watched) and per job.
+ * counts the live ones per tenant (`tenantOf(namespace, job)`; undefined: not watched).
  */
 export function watchPods(tenantOf: (ns: string, job: string) => string | undefined): PodsWatch {
   const api = coreApi();
   const maxByTenant = new Map<string, number>();
   const peakByTenant = new Map<string, { at: string; pods: string[] }>();
-  const byJob = new Map<string, number[]>();
   let samples = 0;
   let watching = true;
   const loop = (async () => {
     while (watching) {
       const pods = await api.listPodForAllNamespaces({ labelSelector: 'ultron.dev/hpojob' });
-      const tenants = new Map<string, number>();
       const livePods = new Map<string, string[]>();
-      const jobs = new Map<string, number>();
       for (const p of pods.items) {
         const ns = p.metadata?.namespace ?? '';
         const job = p.metadata?.labels?.['ultron.dev/hpojob'] ?? '';
         const tenant = tenantOf(ns, job);
         if (tenant === undefined) continue;
-        const key = `${ns}/${job}`;
-        if (!jobs.has(key)) jobs.set(key, 0);
         if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
-        tenants.set(tenant, (tenants.get(tenant) ?? 0) + 1);
         livePods.set(tenant, [...(livePods.get(tenant) ?? []), `${p.metadata?.name} ${p.status?.phase}`]);
-        jobs.set(key, jobs.get(key)! + 1);
       }
-      for (const [t, n] of tenants) {
-        if (n <= (maxByTenant.get(t) ?? 0)) continue;
-        maxByTenant.set(t, n);
-        peakByTenant.set(t, { at: new Date().toISOString(), pods: livePods.get(t) ?? [] });
-      }
-      for (const [j, n] of jobs) {
-        const series = byJob.get(j) ?? Array<number>(samples).fill(0);
-        series.push(n);
-        byJob.set(j, series);
+      for (const [t, live] of livePods) {
+        if (live.length <= (maxByTenant.get(t) ?? 0)) continue;
+        maxByTenant.set(t, live.length);
+        peakByTenant.set(t, { at: new Date().toISOString(), pods: live });
       }
       samples++;
-      for (const series of byJob.values()) if (series.length < samples) series.push(0);
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
@@ -134,7 +119,7 @@ export function watchPods(tenantOf: (ns: string, job: string) => string | undefi
     async stop() {
       watching = false;
       await loop;
-      return { maxByTenant, peakByTenant, byJob, samples };
+      return { maxByTenant, peakByTenant, samples };
     },
   };
 }

@@ -2,6 +2,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { HPOJob, ResolvedHPOJobSpec, Trial } from '../../api/index.js';
 import { podDemand, type Resources } from '../../quota/index.js';
+import { keyOf } from '../cache.js';
 import type { Holder } from './gate.js';
 
 /** The tenant of a trial's job: `spec.queue`, else its namespace. */
@@ -17,7 +18,7 @@ export function trialHolder(trial: Trial, job: HPOJob, demand: Resources): Holde
     tenant: tenantOf(job),
     uid: trial.metadata.uid ?? '',
     demand,
-    job: `${trial.metadata.namespace ?? 'default'}/${job.metadata.name}`,
+    job: keyOf(trial.metadata.namespace, job.metadata.name),
     createdAt: Date.parse(String(trial.metadata.creationTimestamp ?? '')) || 0,
     priority: job.spec.priority ?? 0,
   };
