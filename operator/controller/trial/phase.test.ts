@@ -100,7 +100,9 @@ const none = { endedPods: new Set<string>() };
  * the phase is derived from.
  */
 function observe(over: Partial<PhaseInput>) {
-  const input: PhaseInput = { job: job(), pods: [], metrics: none, ...over };
+  // One clock for both looks: a disruption without a time falls back to `now` (else Date.now(), which
+  // moved 1 ms between the two calls now and then).
+  const input: PhaseInput = { job: job(), pods: [], metrics: none, now: Date.now(), ...over };
   const result = observeTrial(input);
   const trimmed = structuredClone(input);
   if (trimmed.job) trimJob(trimmed.job);
