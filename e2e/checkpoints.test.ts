@@ -121,19 +121,24 @@ function podEnv(p: ReturnType<typeof place>, ckDir: string, extra: Record<string
   };
 }
 
-async function announcements(
-  p: ReturnType<typeof place>,
-): Promise<Array<Extract<MetricMessage, { kind: 'checkpoint' }>>> {
+/** The agent messages on the trial's metrics subject, in stream order. */
+async function trialMessages(p: ReturnType<typeof place>): Promise<MetricMessage[]> {
   const subject = metricsSubject(p.hpoJobUid, p.index);
   const info = await jsm.streams.info(METRICS_STREAM.name);
-  const out: Array<Extract<MetricMessage, { kind: 'checkpoint' }>> = [];
+  const out: MetricMessage[] = [];
   for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
     const m = await jsm.streams.getMessage(METRICS_STREAM.name, { seq }).catch(() => null);
     if (!m || m.subject !== subject) continue;
     const parsed = parseMetricMessage(m.data);
-    if (parsed.ok && parsed.value.kind === 'checkpoint') out.push(parsed.value);
+    if (parsed.ok) out.push(parsed.value);
   }
   return out;
+}
+
+async function announcements(
+  p: ReturnType<typeof place>,
+): Promise<Array<Extract<MetricMessage, { kind: 'checkpoint' }>>> {
+  return (await trialMessages(p)).flatMap((m) => (m.kind === 'checkpoint' ? [m] : []));
 }
 
 const trialDir = () => {
@@ -273,4 +278,28 @@ it('restore says when there is nothing yet, and gives up on a store that does no
   const wrong = ultron('restore', { ...podEnv(p, trialDir()), ULTRON_S3_BUCKET: '' });
   expect(await wrong.exited).toEqual({ code: 2, signal: null });
   expect(wrong.out()).toContain('ULTRON_S3_BUCKET: not set');
+});
+
+it('an agent with checkpoints on but no store tells the operator once, and still forwards the metrics', async () => {
+  const p = place();
+  const ck = trialDir();
+  // A namespace without the checkpoint Secret: every store variable is empty (optional references).
+  const env = Object.fromEntries(Object.entries(podEnv(p, ck)).filter(([k]) => !k.startsWith('ULTRON_S3_')));
+  const agent = ultron('agent', { ...env, ULTRON_CHECKPOINT_SECRET: 'ultron-checkpoints' });
+  writeFileSync(env['ULTRON_METRICS_FILE']!, 'step=1 loss=0.5\n');
+  writeStep(ck, 1, { 'w.bin': randomBytes(1024) });
+  await eventually(
+    async () => expect((await trialMessages(p)).map((m) => m.kind)).toContain('report'),
+    15_000,
+  );
+  agent.proc.kill('SIGTERM');
+  expect(await agent.exited).toEqual({ code: 0, signal: null });
+  const messages = await trialMessages(p);
+  expect(messages.map((m) => m.kind).sort()).toEqual(['checkpoints-off', 'end', 'report']);
+  expect(messages.find((m) => m.kind === 'checkpoints-off')).toMatchObject({
+    pod: env['ULTRON_POD_UID'],
+    reason: 'NoCheckpointStore',
+    message: expect.stringContaining('namespace e2e-ckpt has no Secret ultron-checkpoints'),
+  });
+  expect((await store.steps(p.base)).complete).toEqual([]);
 });

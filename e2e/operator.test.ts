@@ -37,6 +37,21 @@ describe('the quickstart on the cluster', () => {
       // In the spec's parameter order.
       expect(t.status?.paramsSummary).toMatch(/^lr=\S+ l2=\S+ hidden=\d+ batch_size=\d+$/);
     }
+    // The namespace has no checkpoint Secret: the trials ran without checkpoints, and each says so.
+    for (const t of trials)
+      expect(t.status?.conditions?.find((c) => c.type === 'CheckpointsHealthy')).toMatchObject({
+        status: 'False',
+        reason: 'NoCheckpointStore',
+        message: expect.stringContaining(`namespace ${ns} has no Secret ultron-checkpoints`),
+      });
+    const warned = await kubectlJson<{
+      items: Array<{ type: string; involvedObject: { kind: string; name: string } }>;
+    }>(['-n', ns, 'get', 'events', '--field-selector', 'reason=NoCheckpointStore']);
+    const warnedTrials = warned.items.filter(
+      (e) => e.type === 'Warning' && e.involvedObject.kind === 'Trial',
+    );
+    expect(new Set(warnedTrials.map((e) => e.involvedObject.name)).size).toBe(20);
+    expect(warnedTrials.length).toBe(20); // once per trial
     const best = trials.reduce((a, b) => (b.status!.objective! < a.status!.objective! ? b : a));
     expect(job.status?.best).toMatchObject({
       trial: best.metadata.name,

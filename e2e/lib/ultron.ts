@@ -88,6 +88,7 @@ export interface TrialView {
     checkpoint?: { step: number; uri: string; at: string };
     cachedFrom?: string;
     usage?: { gpuSeconds: number; wastedGpuSeconds: number };
+    conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
   };
 }
 

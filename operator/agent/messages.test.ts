@@ -52,6 +52,17 @@ describe('metric messages of a pod', () => {
   });
 });
 
+describe('checkpoints-off notices', () => {
+  it('accepts the two reasons and refuses others', () => {
+    const notice = { v: 1, kind: 'checkpoints-off', pod: 'p', reason: 'NoCheckpointStore', message: 'm' };
+    expect(parseMetricMessage(JSON.stringify(notice)).ok).toBe(true);
+    const bad = parseMetricMessage(JSON.stringify({ ...notice, reason: 'Whatever', message: 3 }));
+    expect(bad.ok === false && bad.error).toMatch(
+      /reason: one of NoCheckpointStore, InvalidCheckpointSettings.*message/,
+    );
+  });
+});
+
 describe('agent config', () => {
   const good = {
     ULTRON_METRICS_FILE: '/ultron/metrics.jsonl',

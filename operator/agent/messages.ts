@@ -7,7 +7,7 @@ import { parseMetricLine } from '../core/trial/index.js';
 import type { TailLine } from './tailer.js';
 
 /** What one line becomes: a report or a malformed line (never `end`). */
-export type LineMessage = Exclude<MetricMessage, { kind: 'end' | 'checkpoint' }>;
+export type LineMessage = Exclude<MetricMessage, { kind: 'end' | 'checkpoint' | 'checkpoints-off' }>;
 
 /** A malformed line's text is quoted back to the user, cut to this length. */
 export const MAX_QUOTED_TEXT = 512;

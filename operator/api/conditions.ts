@@ -43,6 +43,8 @@ export const TrialConditions = {
   Completed: 'Completed',
   Failed: 'Failed',
   MetricsHealthy: 'MetricsHealthy',
+  /** The job wants checkpoints: whether the trial's pods can store them. */
+  CheckpointsHealthy: 'CheckpointsHealthy',
 } as const;
 
 export const TrialReasons = {
@@ -67,6 +69,11 @@ export const TrialReasons = {
   BackoffLimitExceeded: 'BackoffLimitExceeded',
   // MetricsHealthy
   MalformedMetrics: 'MalformedMetrics',
+  // CheckpointsHealthy
+  CheckpointStored: 'CheckpointStored',
+  /** The namespace has no checkpoint Secret: the trial runs, but nothing is stored. */
+  NoCheckpointStore: 'NoCheckpointStore',
+  InvalidCheckpointSettings: 'InvalidCheckpointSettings',
 } as const;
 
 export type HPOJobConditionType = (typeof HPOJobConditions)[keyof typeof HPOJobConditions];

@@ -99,7 +99,16 @@ export type MetricMessage =
    * The agent stored a complete checkpoint step in the object store (`uri`, at `at`, RFC 3339);
    * `completedAt`: when the trainer completed it (its `.complete` marker), the point up to which work is kept.
    */
-  | { v: 1; kind: 'checkpoint'; pod: string; step: number; uri: string; at: string; completedAt?: string };
+  | { v: 1; kind: 'checkpoint'; pod: string; step: number; uri: string; at: string; completedAt?: string }
+  /**
+   * The job wants checkpoints but this pod's agent has no object store to upload them to (`reason`
+   * NoCheckpointStore: the namespace lacks the Secret; InvalidCheckpointSettings: its settings are
+   * wrong); `message` says what to do. Sent once per pod.
+   */
+  | { v: 1; kind: 'checkpoints-off'; pod: string; reason: CheckpointsOffReason; message: string };
+
+export const CHECKPOINTS_OFF_REASONS = ['NoCheckpointStore', 'InvalidCheckpointSettings'] as const;
+export type CheckpointsOffReason = (typeof CHECKPOINTS_OFF_REASONS)[number];
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -225,9 +234,15 @@ export function parseMetricMessage(data: Uint8Array | string): Parsed<MetricMess
   if (!d.ok) return d;
   const m = d.value;
   const c = new Check();
-  envelope(m, ['report', 'malformed', 'end', 'checkpoint'], c);
+  envelope(m, ['report', 'malformed', 'end', 'checkpoint', 'checkpoints-off'], c);
   c.need(typeof m['pod'] === 'string', 'pod: must be a string');
-  if (m['kind'] === 'checkpoint') {
+  if (m['kind'] === 'checkpoints-off') {
+    c.need(
+      (CHECKPOINTS_OFF_REASONS as readonly unknown[]).includes(m['reason']),
+      `reason: one of ${CHECKPOINTS_OFF_REASONS.join(', ')}`,
+    );
+    c.need(typeof m['message'] === 'string', 'message: must be a string');
+  } else if (m['kind'] === 'checkpoint') {
     c.need(isIndex(m['step']), 'step: must be a non-negative integer');
     c.need(typeof m['uri'] === 'string' && m['uri'] !== '', 'uri: must be a string');
     c.need(

@@ -87,4 +87,6 @@ export const msgIds = {
   metricEnd: (jobUid: string, index: number, podUid: string): string => `end-${jobUid}-${index}-${podUid}`,
   /** One per uploaded step: a step uploaded again (by the next pod) is announced once. */
   checkpoint: (jobUid: string, index: number, step: number): string => `ckpt-${jobUid}-${index}-${step}`,
+  checkpointsOff: (jobUid: string, index: number, podUid: string): string =>
+    `ckoff-${jobUid}-${index}-${podUid}`,
 };

@@ -6,7 +6,7 @@ import type { Io } from '../local/io.js';
 import { agentConfigFromEnv } from '../agent/env.js';
 import { UsageError } from './args.js';
 import type { AgentPart, MetricSink } from '../agent/index.js';
-import type { Logger } from '../bus/index.js';
+import type { CheckpointsOffReason, Logger, MetricMessage } from '../bus/index.js';
 
 /** Where bin/ultron.js leaves the stop signal it caught before loading anything. */
 const EARLY_STOP = Symbol.for('ultron.agent.stop');
@@ -93,15 +93,36 @@ async function checkpointPart(
 ): Promise<AgentPart | undefined> {
   const env = process.env;
   if (!env['ULTRON_CHECKPOINT_DIR']) return undefined;
-  const [ck, { CheckpointUploader, AGENT_ENV }] = await Promise.all([
+  const [ck, { CheckpointUploader, AGENT_ENV }, { metricsSubject, msgIds }] = await Promise.all([
     import('../checkpoint/index.js'),
     import('../agent/index.js'),
+    import('../bus/index.js'),
   ]);
+  // The Trial says so too (condition CheckpointsHealthy, an Event): the operator cannot read Secrets.
+  // Not awaited: the metrics must not wait for NATS on this.
+  const off = (reason: CheckpointsOffReason, message: string): undefined => {
+    const msg: MetricMessage = { v: 1, kind: 'checkpoints-off', pod: c.podUid, reason, message };
+    void sink
+      .publish(
+        metricsSubject(c.hpoJobUid, c.trialIndex),
+        msg,
+        msgIds.checkpointsOff(c.hpoJobUid, c.trialIndex, c.podUid),
+      )
+      .catch((error: unknown) => log.warn('could not tell the operator', { error: String(error) }));
+    return undefined;
+  };
   if (ck.noStoreConfigured(env)) {
     log.warn(
       'checkpoints are on for this job but the namespace has no checkpoint Secret: nothing is uploaded',
     );
-    return undefined;
+    const secret = env['ULTRON_CHECKPOINT_SECRET'] ?? 'the checkpoint Secret';
+    return off(
+      'NoCheckpointStore',
+      `namespace ${env['ULTRON_NAMESPACE'] ?? '?'} has no Secret ${secret} with the object store settings: ` +
+        'this trial stores no checkpoints and starts from the beginning after a restart or pre-emption. ' +
+        'Create it (docs/checkpoints.md; trials started after that store them), or set ' +
+        'spec.trialTemplate.checkpoint.enabled: false if the trainer writes none.',
+    );
   }
   const s3 = ck.s3ConfigFromEnv(env);
   const place = ck.placeFromEnv(env);
@@ -119,7 +140,10 @@ async function checkpointPart(
   ];
   if (!s3.ok || !place.ok || !dir || problems.length) {
     log.error('checkpoint settings are wrong; no checkpoint will be uploaded', { problems });
-    return undefined;
+    return off(
+      'InvalidCheckpointSettings',
+      `the checkpoint settings are wrong (${problems.join('; ')}): no checkpoint is stored`,
+    );
   }
   return new CheckpointUploader({
     checkpointDir: dir,

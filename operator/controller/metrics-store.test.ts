@@ -39,4 +39,24 @@ describe('metrics store', () => {
     expect(s.get('u', 0)).toBeUndefined();
     expect(s.size).toBe(0);
   });
+
+  it('keeps a pod’s word that it stores no checkpoints until a later pod stores one', () => {
+    const s = new MetricsStore();
+    const off = {
+      v: 1,
+      kind: 'checkpoints-off',
+      pod: 'p1',
+      reason: 'NoCheckpointStore',
+      message: 'm',
+    } as const;
+    expect(s.apply('u', 0, off)).toBe(true);
+    expect(s.apply('u', 0, off)).toBe(false); // the same pod's notice again
+    expect(s.get('u', 0)?.checkpointsOff).toEqual({ pod: 'p1', reason: 'NoCheckpointStore', message: 'm' });
+    const ckpt = (pod: string, step: number) =>
+      ({ v: 1, kind: 'checkpoint', pod, step, uri: `s3://b/${step}/`, at: '2026-12-02T10:00:00Z' }) as const;
+    s.apply('u', 0, ckpt('p1', 1)); // a stray announcement of that pod does not clear it
+    expect(s.get('u', 0)?.checkpointsOff?.pod).toBe('p1');
+    s.apply('u', 0, ckpt('p2', 2)); // the Secret exists now: the next pod stored a step
+    expect(s.get('u', 0)?.checkpointsOff).toBeUndefined();
+  });
 });

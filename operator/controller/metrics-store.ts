@@ -4,7 +4,7 @@
  * operator starts leading, so it is a cache, never the only copy; early stopping reads it, not the Trial
  * status (which is written at most about once a second).
  */
-import type { MetricMessage } from '../bus/index.js';
+import type { CheckpointsOffReason, MetricMessage } from '../bus/index.js';
 
 export interface StepValues {
   step: number;
@@ -22,6 +22,11 @@ export interface TrialMetrics {
   endedPods: Set<string>;
   /** The newest checkpoint step the agents stored. */
   checkpoint?: { step: number; uri: string; at: string };
+  /**
+   * A pod whose agent had no object store although the job wants checkpoints; cleared when a later pod's
+   * agent stores a step (the Secret was created meanwhile).
+   */
+  checkpointsOff?: { pod: string; reason: CheckpointsOffReason; message: string };
   /**
    * When each stored step was completed by the trainer (epoch ms, ascending; the upload time when the
    * agent could not tell): what a pre-emption lost is measured from them.
@@ -74,7 +79,13 @@ export class MetricsStore {
       t.endedPods.add(msg.pod);
       return true;
     }
+    if (msg.kind === 'checkpoints-off') {
+      if (t.checkpointsOff?.pod === msg.pod) return false;
+      t.checkpointsOff = { pod: msg.pod, reason: msg.reason, message: msg.message };
+      return true;
+    }
     if (msg.kind === 'checkpoint') {
+      if (t.checkpointsOff && t.checkpointsOff.pod !== msg.pod) delete t.checkpointsOff;
       const at = Date.parse(msg.completedAt ?? msg.at);
       const times = t.checkpointTimes;
       if (times.includes(at)) return false;

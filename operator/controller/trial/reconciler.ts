@@ -33,6 +33,7 @@ import type { Clock, Logger } from '../runtime/index.js';
 const QUEUED_RECHECK_MS = 2_000;
 import {
   cachedStatus,
+  newlyFalse,
   observationOf,
   reachedStatus,
   scoreOf,
@@ -69,6 +70,7 @@ export const TRIAL_RBAC = [
   { apiGroups: ['ultron.dev'], resources: ['trials/status'], verbs: ['get', 'patch', 'update'] },
   { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
   { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
 ] as const;
 
 export class TrialReconciler {
@@ -292,5 +294,25 @@ export class TrialReconciler {
       if (apiErrorCode(e) === 404) return;
       throw e; // 409: the trial changed (e.g. stopped meanwhile); the next pass decides on fresh data
     }
+    // After the write: the status it recorded is what keeps a later pass (or leader) from telling again.
+    for (const c of newlyFalse(trial.status?.conditions, status?.conditions)) await this.warn(trial, c);
+  }
+
+  private async warn(trial: Trial, c: { reason: string; message: string }): Promise<void> {
+    await this.o.kube
+      .event(
+        {
+          kind: 'Trial',
+          apiVersion: trial.apiVersion,
+          namespace: trial.metadata.namespace ?? 'default',
+          name: trial.metadata.name,
+          ...(trial.metadata.uid ? { uid: trial.metadata.uid } : {}),
+        },
+        'Warning',
+        c.reason,
+        c.message,
+        new Date(this.o.clock.now()),
+      )
+      .catch((e: unknown) => this.o.log.warn({ err: String(e) }, 'could not record an event'));
   }
 }

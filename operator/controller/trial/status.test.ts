@@ -2,6 +2,7 @@ import { applyDefaults, type HPOJobSpec, type Trial } from '../../api/index.js';
 import type { PreemptedPod } from './phase.js';
 import { MetricsStore } from '../metrics-store.js';
 import {
+  newlyFalse,
   observationOf,
   preemptionRecord,
   reachedStatus,
@@ -180,5 +181,52 @@ describe('what a pre-emption cost', () => {
     expect(next.preemptions).toBe(1);
     expect(next.preemptedPods).toEqual(first.preemptedPods);
     expect(trialStatus(trial, spec, running, undefined, NOW).usage).toBeUndefined();
+  });
+});
+
+describe('checkpoint and metrics health', () => {
+  const running = { ...observed, phase: 'Running' as const };
+  const store = () => new MetricsStore();
+  const condition = (s: ReturnType<typeof trialStatus>) =>
+    s.conditions?.find((c) => c.type === 'CheckpointsHealthy');
+
+  it('says a trial stores no checkpoints, with the agent’s reason, and that it does once one is stored', () => {
+    const m = store();
+    m.apply('u', 2, {
+      v: 1,
+      kind: 'checkpoints-off',
+      pod: 'p1',
+      reason: 'NoCheckpointStore',
+      message: 'namespace ns has no Secret ultron-checkpoints',
+    });
+    const off = trialStatus(trial, spec, running, m.get('u', 2), NOW);
+    expect(condition(off)).toMatchObject({
+      status: 'False',
+      reason: 'NoCheckpointStore',
+      message: 'namespace ns has no Secret ultron-checkpoints',
+    });
+    expect(newlyFalse(trial.status?.conditions, off.conditions).map((c) => c.reason)).toEqual([
+      'NoCheckpointStore',
+    ]);
+    // Written once: the next status with the same condition tells nobody again.
+    const again = trialStatus({ ...trial, status: off }, spec, running, m.get('u', 2), NOW);
+    expect(newlyFalse(off.conditions, again.conditions)).toEqual([]);
+    m.apply('u', 2, { v: 1, kind: 'checkpoint', pod: 'p2', step: 3, uri: 's3://b/3/', at: NOW });
+    const on = trialStatus({ ...trial, status: off }, spec, running, m.get('u', 2), NOW);
+    expect(condition(on)).toMatchObject({ status: 'True', reason: 'CheckpointStored' });
+    expect(condition(trialStatus(trial, spec, running, undefined, NOW))).toBeUndefined();
+  });
+
+  it('tells of malformed metric lines when they first appear, not at every new count', () => {
+    const m = store();
+    m.apply('u', 2, { v: 1, kind: 'malformed', pod: 'p', line: 1, reason: 'x', text: 'step=' });
+    const first = trialStatus(trial, spec, running, m.get('u', 2), NOW);
+    expect(newlyFalse(undefined, first.conditions)).toMatchObject([
+      { type: 'MetricsHealthy', reason: 'MalformedMetrics' },
+    ]);
+    m.apply('u', 2, { v: 1, kind: 'malformed', pod: 'p', line: 2, reason: 'x', text: 'step=' });
+    const second = trialStatus({ ...trial, status: first }, spec, running, m.get('u', 2), NOW);
+    expect(second.conditions?.find((c) => c.type === 'MetricsHealthy')?.message).toMatch(/^2 metric/);
+    expect(newlyFalse(first.conditions, second.conditions)).toEqual([]);
   });
 });

@@ -12,14 +12,19 @@ import {
   type TrialPhase,
   type TrialStatus,
   type PreemptionRecord,
+  type StatusCondition,
   type Usage,
 } from '../../api/index.js';
-import type { ObservationMessage } from '../../bus/index.js';
+import type { CheckpointsOffReason, ObservationMessage } from '../../bus/index.js';
 import { samplerView, trialObjective } from '../../core/planner/index.js';
 import { paramsSummary } from '../../core/trial/index.js';
 import { inSpecOrder } from '../hpojob/trials.js';
 import type { TrialMetrics } from '../metrics-store.js';
 import type { PreemptedPod, TrialObservation } from './phase.js';
+
+// An agent's reason for storing no checkpoints is the Trial condition's reason: each must be one.
+const offReasonsCovered: { [R in CheckpointsOffReason]: R } = TrialReasons;
+void offReasonsCovered;
 
 /** What phase.ts derives from the worker Job and its Pods. */
 export type ObservedTrial = Pick<
@@ -134,6 +139,16 @@ export function trialStatus(
       false,
       TrialReasons.MalformedMetrics,
       `${metrics.malformed} metric line(s) could not be read; lines must be JSON {"step": 1, "loss": 0.3} or step=1 loss=0.3`,
+    );
+  if (metrics?.checkpointsOff) {
+    const off = metrics.checkpointsOff;
+    set(TrialConditions.CheckpointsHealthy, false, off.reason, off.message);
+  } else if (metrics?.checkpoint)
+    set(
+      TrialConditions.CheckpointsHealthy,
+      true,
+      TrialReasons.CheckpointStored,
+      'checkpoints are stored in the object store',
     );
   const next: TrialStatus = {
     ...prev,
@@ -279,4 +294,22 @@ export function scoreOf(
     ...(st?.step !== undefined ? { step: st.step } : {}),
     from: `${trial.metadata.namespace ?? 'default'}/${trial.metadata.name}`,
   };
+}
+
+/** Conditions whose turn to False the user must hear of: a Warning Event on the Trial, once per turn. */
+const WARNING_CONDITIONS: readonly string[] = [
+  TrialConditions.MetricsHealthy,
+  TrialConditions.CheckpointsHealthy,
+];
+
+/** The warning conditions that are False in `next` and were not False (or had another reason) before. */
+export function newlyFalse(
+  prev: readonly StatusCondition[] | undefined,
+  next: readonly StatusCondition[] | undefined,
+): StatusCondition[] {
+  return (next ?? []).filter((c) => {
+    if (!WARNING_CONDITIONS.includes(c.type) || c.status !== 'False') return false;
+    const before = prev?.find((p) => p.type === c.type);
+    return before?.status !== 'False' || before.reason !== c.reason;
+  });
 }
