@@ -238,6 +238,7 @@ export async function startOperator(
         cache,
         workerJob,
         log,
+        wake: (k) => trialQ.add(k),
       })
     : undefined;
   const trials = new TrialReconciler({

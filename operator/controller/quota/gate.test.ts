@@ -117,6 +117,30 @@ describe('QuotaGate', () => {
     expect(await gate.admit(waiting[1]!)).toEqual({ admitted: true, metered: true });
   });
 
+  it('a release names the trials the admission order lets go now, so they need not wait for a recheck', async () => {
+    const gate = new QuotaGate(new MemoryQuotaStore());
+    gate.setLimits(limits('1'));
+    const a = (uid: string, createdAt: number) => ({ ...h(uid), job: 'ns/a', createdAt });
+    let running = [a('a1', 1), a('a2', 2), a('a3', 3)];
+    const waiting = [
+      a('a4', 4),
+      { ...h('b1'), job: 'ns/b', createdAt: 5 },
+      { ...h('b2'), job: 'ns/b', createdAt: 6 },
+    ];
+    gate.live = () => running;
+    gate.waiting = () => waiting;
+    const released: string[] = [];
+    gate.onReleased = (tenant) => released.push(tenant);
+    await gate.reconcile(running);
+    expect(gate.nextUp('team-a', waiting)).toEqual([]); // 900 of 1000 in use: nobody fits
+    running = running.filter((r) => r.uid !== 'a1');
+    await gate.release('team-a', 'a1');
+    expect(released).toEqual(['team-a']);
+    // 400 free: one trial fits, job b's (furthest below its share), the older of its two.
+    expect(gate.nextUp('team-a', waiting)).toEqual(['b1']);
+    expect(gate.nextUp('team-b', waiting)).toEqual([]); // a tenant without limits never waits
+  });
+
   it('an unreachable store queues trials and shows in health; a working one clears it', async () => {
     const store = new MemoryQuotaStore();
     let down = false;

@@ -82,6 +82,8 @@ export class QuotaGate implements QuotaGaugeSource {
   live: () => Holder[] = () => [];
   /** A tenant's trials waiting for admission (no worker Job yet), for the admission order (setup sets it). */
   waiting: (tenant: string) => Holder[] = () => [];
+  /** Told that a tenant's trial gave its quota back (setup wakes the trials that may go now: `nextUp`). */
+  onReleased: (tenant: string) => void = () => {};
   /** Told what a reconcile the gate ran by itself changed (for the operator's log). */
   onReconciled: (changed: Array<{ tenant: string; released: number; registered: number }>) => void = () => {};
 
@@ -217,6 +219,20 @@ export class QuotaGate implements QuotaGaugeSource {
   async release(tenant: string, uid: string): Promise<void> {
     this.recent.delete(uid);
     await this.store.release(tenant, uid);
+    this.onReleased(tenant);
+  }
+
+  /**
+   * Which of `waiting` the admission order lets go now, by what the tenant's live trials hold (the same
+   * order `admit` applies): the trials worth asking again at once when quota was given back.
+   */
+  nextUp(tenant: string, waiting: readonly Holder[]): string[] {
+    const limits = this.limitsOf(tenant);
+    if (!waiting.length || !Object.keys(limits).length) return [];
+    const held = this.live()
+      .filter((x) => x.tenant === tenant)
+      .map((x) => ({ job: x.job ?? '', demand: x.demand }));
+    return planAdmission({ limits, held, candidates: waiting.map(candidateOf) }).admit.map((c) => c.trial);
   }
 
   /**

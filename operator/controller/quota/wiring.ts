@@ -45,6 +45,8 @@ export function startQuota(args: {
   cache: ClusterCache;
   workerJob: (t: Trial, j: HPOJob, s: ResolvedHPOJobSpec) => k8s.V1Job;
   log: Logger;
+  /** Reconciles a trial soon (its key in the trial work queue). */
+  wake?: (trialKey: string) => void;
 }): QuotaWiring {
   const { config, kube, cache, log } = args;
   const redis = new Redis(config.redisUrl, {
@@ -87,17 +89,34 @@ export function startQuota(args: {
     });
 
   /** A tenant's trials that wait for admission: not finished, no worker Job yet. */
-  const waiting = (tenant: string): Holder[] =>
+  const waitingTrials = (tenant: string): Array<{ key: string; holder: Holder }> =>
     cache.trials.list().flatMap((t) => {
-      if (isFinishedPhase(t.status?.phase ?? 'Pending') || cache.workerJob(trialKey(t))) return [];
-      const h = holderOf(t);
-      return h && h.tenant === tenant ? [h] : [];
+      const key = trialKey(t);
+      if (isFinishedPhase(t.status?.phase ?? 'Pending') || cache.workerJob(key)) return [];
+      const holder = holderOf(t);
+      return holder && holder.tenant === tenant ? [{ key, holder }] : [];
     });
+  /** Quota was given back: the trials the admission order lets go ask again now, not at their recheck. */
+  const wakeNextUp = (tenant: string): void => {
+    if (!args.wake) return;
+    const waiting = waitingTrials(tenant);
+    const next = new Set(
+      gate.nextUp(
+        tenant,
+        waiting.map((w) => w.holder),
+      ),
+    );
+    for (const w of waiting) if (next.has(w.holder.uid)) args.wake(w.key);
+  };
 
   gate.live = liveHolders;
-  gate.waiting = waiting;
+  gate.waiting = (tenant) => waitingTrials(tenant).map((w) => w.holder);
+  gate.onReleased = wakeNextUp;
   gate.onReconciled = (changed) => {
-    for (const c of changed) log.warn(c, 'quota store reconciled: holders released or re-registered');
+    for (const c of changed) {
+      log.warn(c, 'quota store reconciled: holders released or re-registered');
+      if (c.released) wakeNextUp(c.tenant);
+    }
   };
 
   const readLimits = async (): Promise<void> => {
