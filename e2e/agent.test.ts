@@ -158,7 +158,7 @@ it('publishes complete lines, dedups a restarted agent, and on SIGTERM sends end
     { v: 1, kind: 'report', pod: 'pod-uid-1', line: 6, step: 5, values: { val_loss: 0.5 } },
     { v: 1, kind: 'report', pod: 'pod-uid-1', line: 7, step: 6, values: { val_loss: 0.4 } },
     expect.objectContaining({ kind: 'malformed', line: 8, text: 'step=7 val_l' }),
-    { v: 1, kind: 'end', pod: 'pod-uid-1', lines: 8, malformed: 2 },
+    { v: 1, kind: 'end', pod: 'pod-uid-1', lines: 8, malformed: 2, stoppedAt: expect.any(String) },
   ]);
   expect(agent.log()).toContain('"agent stopped"');
 }, 60_000);

@@ -62,6 +62,7 @@ describe('MetricsForwarder', () => {
     writeFileSync(file, 'Epoch 1\n{"step": 1, "loss": 0.9}\n');
     await eventually(() => s.stored.size === 1);
     appendFileSync(file, 'step=2 loss=0.5\n{"step": oops}\nstep=3 lo');
+    const told = Date.now();
     const report = await f.finish(Date.now() + 2000);
     expect([...s.subjects]).toEqual(['ultron.metrics.job.3']);
     expect([...s.stored.keys()]).toEqual([
@@ -72,7 +73,17 @@ describe('MetricsForwarder', () => {
       'end-job-3-pod',
     ]);
     expect(s.messages.map((m) => m.kind)).toEqual(['report', 'report', 'malformed', 'malformed', 'end']);
-    expect(s.messages[4]).toEqual({ v: 1, kind: 'end', pod: 'pod', lines: 5, malformed: 2 });
+    expect(s.messages[4]).toEqual({
+      v: 1,
+      kind: 'end',
+      pod: 'pod',
+      lines: 5,
+      malformed: 2,
+      stoppedAt: expect.any(String),
+    });
+    // When it was told to stop: what bounds the trainer's end (the kubelet reports whole seconds).
+    const end = s.messages[4] as { stoppedAt: string };
+    expect(Math.abs(Date.parse(end.stoppedAt) - told)).toBeLessThan(500);
     expect(report).toMatchObject({
       complete: true,
       figures: { lines: 5, published: 4, malformed: 2, endSent: true },
@@ -85,7 +96,9 @@ describe('MetricsForwarder', () => {
     f.start();
     await new Promise((r) => setTimeout(r, 30));
     expect((await f.finish(Date.now() + 1000)).complete).toBe(true);
-    expect(s.messages).toEqual([{ v: 1, kind: 'end', pod: 'pod', lines: 0, malformed: 0 }]);
+    expect(s.messages).toEqual([
+      { v: 1, kind: 'end', pod: 'pod', lines: 0, malformed: 0, stoppedAt: expect.any(String) },
+    ]);
   });
 
   it('keeps retrying while NATS fails and delivers everything once it is back', async () => {

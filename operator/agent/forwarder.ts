@@ -64,6 +64,8 @@ export class MetricsForwarder implements AgentPart {
   private pollTimer: ReturnType<Clock['setTimeout']> | undefined;
   private reading: Promise<unknown> = Promise.resolve();
   private finishing = false;
+  /** When the agent was told to stop (epoch ms), for the `end` message. */
+  private stoppedAt: number | undefined;
   private published = 0;
   private malformed = 0;
   private failedRounds = 0;
@@ -82,6 +84,7 @@ export class MetricsForwarder implements AgentPart {
 
   async finish(deadlineMs: number): Promise<PartReport> {
     this.finishing = true;
+    this.stoppedAt = this.clock.now();
     if (this.pollTimer !== undefined) this.clock.clearTimeout(this.pollTimer);
     await this.reading;
     // The final read: every complete line written before the trainer stopped.
@@ -194,6 +197,7 @@ export class MetricsForwarder implements AgentPart {
       pod: this.o.podUid,
       lines: this.tailer.linesRead,
       malformed: this.malformed,
+      ...(this.stoppedAt !== undefined ? { stoppedAt: new Date(this.stoppedAt).toISOString() } : {}),
     };
     const id = msgIds.metricEnd(this.o.hpoJobUid, this.o.trialIndex, this.o.podUid);
     while (this.clock.now() < deadlineMs) {

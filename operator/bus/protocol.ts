@@ -94,7 +94,12 @@ export interface ObservationMessage {
 export type MetricMessage =
   | { v: 1; kind: 'report'; pod: string; line: number; step?: number; values: Record<string, number> }
   | { v: 1; kind: 'malformed'; pod: string; line: number; reason: string; text: string }
-  | { v: 1; kind: 'end'; pod: string; lines: number; malformed: number }
+  /**
+   * `stoppedAt` (RFC 3339, ms): when the agent was told to stop. A native sidecar is stopped after the
+   * pod's trainer has exited, so this bounds the trainer's end far closer than the container status,
+   * which the kubelet reports in whole seconds.
+   */
+  | { v: 1; kind: 'end'; pod: string; lines: number; malformed: number; stoppedAt?: string }
   /**
    * The agent stored a complete checkpoint step in the object store (`uri`, at `at`, RFC 3339);
    * `completedAt`: when the trainer completed it (its `.complete` marker), the point up to which work is kept.
@@ -251,6 +256,11 @@ export function parseMetricMessage(data: Uint8Array | string): Parsed<MetricMess
     );
   } else if (m['kind'] === 'end') {
     c.need(isIndex(m['lines']) && isIndex(m['malformed']), 'lines, malformed: must be counts');
+    c.need(
+      m['stoppedAt'] === undefined ||
+        (typeof m['stoppedAt'] === 'string' && !Number.isNaN(Date.parse(m['stoppedAt']))),
+      'stoppedAt: must be an RFC 3339 time',
+    );
   } else {
     c.need(isIndex(m['line']), 'line: must be a line number');
     if (m['kind'] === 'report') {

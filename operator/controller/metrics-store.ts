@@ -37,6 +37,8 @@ export interface TrialMetrics {
    * node, whose trainer's end is never reported, the last moment it is known to have trained.
    */
   lastHeard: Map<string, number>;
+  /** Per pod (uid), when its agent was told to stop (its `end`'s stoppedAt, epoch ms). */
+  stoppedAt: Map<string, number>;
 }
 
 /** Announcements kept per trial for the pre-emption figures; older ones no longer matter. */
@@ -66,6 +68,7 @@ export class MetricsStore {
         endedPods: new Set(),
         checkpointTimes: [],
         lastHeard: new Map(),
+        stoppedAt: new Map(),
       };
       this.trials.set(k, t);
       let set = this.byJob.get(jobUid);
@@ -77,6 +80,7 @@ export class MetricsStore {
     if (msg.kind === 'end') {
       if (t.endedPods.has(msg.pod)) return false;
       t.endedPods.add(msg.pod);
+      if (msg.stoppedAt) t.stoppedAt.set(msg.pod, Date.parse(msg.stoppedAt));
       return true;
     }
     if (msg.kind === 'checkpoints-off') {

@@ -147,6 +147,18 @@ describe('what a pre-emption cost', () => {
     expect(preemptionRecord({ ...pod, endedAt: t(20) }, [t(18)], t(25))).toMatchObject({ lostSeconds: 2 });
   });
 
+  it('an evicted trainer’s end is its agent’s stop when that falls in the second the kubelet reported', () => {
+    // Reported 20 s (whole seconds, cut down); the trainer really ended at 20.7 s, its agent stopped at 20.8 s.
+    const evicted = { ...pod, endedAt: t(20) };
+    expect(preemptionRecord(evicted, [t(19.5), t(20.5)], t(21), t(20.8))).toMatchObject({
+      ranSeconds: 20.8,
+      lostSeconds: 0.3, // from 20.5 s, which the whole-second end would have left out (1.5 s from 19.5 s)
+    });
+    expect(preemptionRecord(evicted, [t(19.5), t(20.5)])).toMatchObject({ lostSeconds: 0.5 });
+    // A stop far from the reported end (a clock that is off) is not trusted.
+    expect(preemptionRecord(evicted, [t(19.5)], undefined, t(25))).toMatchObject({ lostSeconds: 0.5 });
+  });
+
   it('meters GPU-seconds from pre-empted and ended pods, and never goes down', () => {
     const records = [preemptionRecord(pod, [t(20)])];
     expect(trialUsage(records, 12, 2)).toEqual({ gpuSeconds: 84, wastedGpuSeconds: 20 });

@@ -54,8 +54,14 @@ export function preemptionRecord(
   p: PreemptedPod,
   checkpointTimes: readonly number[],
   lastHeard?: number,
+  stoppedAt?: number,
 ): PreemptionRecord {
-  const end = p.endedAt ?? (lastHeard !== undefined ? Math.min(lastHeard, p.at) : p.at);
+  const end =
+    p.endedAt !== undefined
+      ? trainerEnd(p.endedAt, stoppedAt)
+      : lastHeard !== undefined
+        ? Math.min(lastHeard, p.at)
+        : p.at;
   const start = Math.min(p.startedAt ?? end, end);
   const kept = checkpointTimes.filter((t) => t >= start && t <= end).at(-1) ?? start;
   const secs = (ms: number) => Math.round(ms) / 1000;
@@ -68,6 +74,19 @@ export function preemptionRecord(
     lostSeconds: secs(end - kept),
   };
 }
+
+/**
+ * The trainer's end to the millisecond: the kubelet reports it in whole seconds (cut down), and the pod's
+ * agent, a native sidecar stopped only after the trainer exited, said when it was told to stop. That is
+ * the end when it falls within the reported second (plus the kubelet's moment to stop the sidecar).
+ */
+function trainerEnd(reported: number, agentStopped: number | undefined): number {
+  if (agentStopped === undefined) return reported;
+  return agentStopped >= reported && agentStopped < reported + SIDECAR_STOP_WINDOW_MS
+    ? agentStopped
+    : reported;
+}
+const SIDECAR_STOP_WINDOW_MS = 1_500;
 
 /**
  * GPU time used: every pre-empted pod's run plus the current pods'; wasted: the pre-empted pods' lost
@@ -105,7 +124,12 @@ export function trialStatus(
   const records = [
     ...(prev.preemptedPods ?? []),
     ...observed.newlyPreempted.map((p) =>
-      preemptionRecord(p, metrics?.checkpointTimes ?? [], metrics?.lastHeard.get(p.uid)),
+      preemptionRecord(
+        p,
+        metrics?.checkpointTimes ?? [],
+        metrics?.lastHeard.get(p.uid),
+        metrics?.stoppedAt.get(p.uid),
+      ),
     ),
   ].slice(-PREEMPTION_RECORDS_KEPT);
   const reports = objectiveReports(metrics, spec.objective.metric);
