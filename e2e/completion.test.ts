@@ -5,11 +5,11 @@
  * a clean-up Job in the namespace deletes the job's checkpoints; without it they stay.
  */
 import { jest } from '@jest/globals';
-import { stringify } from 'yaml';
 import { jobBase, trialBase } from '../operator/checkpoint/index.js';
 import { kubectl, kubectlJson } from './lib/bed.js';
 import { bedStore, createCheckpointSecret } from './lib/checkpoints.js';
 import { eventually } from './lib/eventually.js';
+import { checkpointingJob } from './lib/jobs.js';
 import { createNamespace, deleteNamespace } from './lib/namespace.js';
 import { getJob, installUltron, trialsOf } from './lib/ultron.js';
 
@@ -35,34 +35,13 @@ const TRAINER = [
 ].join('\n');
 
 const job = (name: string, deleteOnFinish: boolean) =>
-  stringify({
-    apiVersion: 'ultron.dev/v1alpha1',
-    kind: 'HPOJob',
-    metadata: { name },
-    spec: {
-      objective: { metric: 'loss', direction: 'minimize' },
-      parameters: [{ name: 'x', type: 'float', min: 0, max: 1 }],
-      sampler: { name: 'random' },
-      budget: { maxTrials: 2 },
-      parallelism: 2,
-      trialTemplate: {
-        checkpoint: { keep: 2, deleteOnFinish },
-        template: {
-          spec: {
-            terminationGracePeriodSeconds: 15,
-            containers: [
-              {
-                name: 'trainer',
-                image: 'ultron.local/python',
-                imagePullPolicy: 'IfNotPresent',
-                command: ['python3', '-c', TRAINER],
-                resources: { requests: { cpu: '50m', memory: '64Mi' } },
-              },
-            ],
-          },
-        },
-      },
-    },
+  checkpointingJob({
+    name,
+    trainer: TRAINER,
+    maxTrials: 2,
+    parallelism: 2,
+    deleteOnFinish,
+    terminationGracePeriodSeconds: 15,
   });
 
 let ns: string;

@@ -7,11 +7,11 @@
  * The object store is the bed's MinIO, reached by its Service name from the pods.
  */
 import { jest } from '@jest/globals';
-import { stringify } from 'yaml';
 import { kubectl } from './lib/bed.js';
 import { createCheckpointSecret } from './lib/checkpoints.js';
 import { eventually } from './lib/eventually.js';
 import { createNamespace, deleteNamespace } from './lib/namespace.js';
+import { checkpointingJob } from './lib/jobs.js';
 import { failNode, restartNode } from './lib/nodes.js';
 import { evict, jobPods, logs, type PodInfo } from './lib/pods.js';
 import { getJob, installUltron, trialsOf, waitFinished, type TrialView } from './lib/ultron.js';
@@ -51,56 +51,23 @@ afterAll(async () => {
   if (ns) await deleteNamespace(ns);
 });
 
-const job = stringify({
-  apiVersion: 'ultron.dev/v1alpha1',
-  kind: 'HPOJob',
-  metadata: { name: 'resumable' },
-  spec: {
-    objective: { metric: 'loss', direction: 'minimize' },
-    parameters: [{ name: 'x', type: 'float', min: 0, max: 1 }],
-    sampler: { name: 'random' },
-    budget: { maxTrials: 1, maxFailedTrials: 0 },
-    parallelism: 1,
-    seed: 1,
-    trialTemplate: {
-      retries: 0,
-      checkpoint: { keep: 2 },
-      template: {
-        spec: {
-          terminationGracePeriodSeconds: 10,
-          // A lost node's pods are evicted after this, not the default 300 s.
-          tolerations: [
-            {
-              key: 'node.kubernetes.io/not-ready',
-              operator: 'Exists',
-              effect: 'NoExecute',
-              tolerationSeconds: 2,
-            },
-            {
-              key: 'node.kubernetes.io/unreachable',
-              operator: 'Exists',
-              effect: 'NoExecute',
-              tolerationSeconds: 2,
-            },
-          ],
-          containers: [
-            {
-              name: 'trainer',
-              image: 'ultron.local/python',
-              imagePullPolicy: 'IfNotPresent',
-              command: ['python3', '-c', TRAINER],
-              env: [
-                { name: 'STEPS', value: String(STEPS) },
-                { name: 'SLEEP', value: '0.5' },
-              ],
-              // The bed's nodes advertise nvidia.com/gpu: the trial is metered in GPU-seconds.
-              resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { 'nvidia.com/gpu': 1 } },
-            },
-          ],
-        },
-      },
-    },
-  },
+const job = checkpointingJob({
+  name: 'resumable',
+  trainer: TRAINER,
+  env: { STEPS: String(STEPS), SLEEP: '0.5' },
+  maxTrials: 1,
+  parallelism: 1,
+  seed: 1,
+  terminationGracePeriodSeconds: 10,
+  // The bed's nodes advertise nvidia.com/gpu: the trial is metered in GPU-seconds.
+  gpu: true,
+  // A lost node's pods are evicted after this, not the default 300 s.
+  tolerations: ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'].map((key) => ({
+    key,
+    operator: 'Exists',
+    effect: 'NoExecute',
+    tolerationSeconds: 2,
+  })),
 });
 
 const trial = async (): Promise<TrialView> => {

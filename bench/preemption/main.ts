@@ -10,10 +10,10 @@
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
 import { kubectl, kubectlJson } from '../../e2e/lib/bed.js';
 import { createCheckpointSecret } from '../../e2e/lib/checkpoints.js';
 import { createNamespace, deleteNamespace } from '../../e2e/lib/namespace.js';
+import { checkpointingJob } from '../../e2e/lib/jobs.js';
 import { evict } from '../../e2e/lib/pods.js';
 import { getJob, trialsOf, waitFinished } from '../../e2e/lib/ultron.js';
 import { writeSection } from '../lib/doc-section.js';
@@ -55,42 +55,16 @@ const TRAINER = [
 ].join('\n');
 
 const job = (name: string): string =>
-  stringify({
-    apiVersion: 'ultron.dev/v1alpha1',
-    kind: 'HPOJob',
-    metadata: { name },
-    spec: {
-      objective: { metric: 'loss', direction: 'minimize' },
-      parameters: [{ name: 'x', type: 'float', min: 0, max: 1 }],
-      sampler: { name: 'random' },
-      budget: { maxTrials: TRIALS, maxFailedTrials: 0 },
-      parallelism: TRIALS,
-      seed: 1,
-      trialTemplate: {
-        retries: 0,
-        cache: false,
-        checkpoint: { keep: 2 },
-        template: {
-          spec: {
-            terminationGracePeriodSeconds: 10,
-            containers: [
-              {
-                name: 'trainer',
-                image: 'ultron.local/python',
-                imagePullPolicy: 'IfNotPresent',
-                command: ['python3', '-c', TRAINER],
-                env: [
-                  { name: 'STEPS', value: String(STEPS) },
-                  { name: 'SLEEP', value: String(STEP_S) },
-                  { name: 'CKPT_EVERY', value: String(EVERY) },
-                ],
-                resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { 'nvidia.com/gpu': 1 } },
-              },
-            ],
-          },
-        },
-      },
-    },
+  checkpointingJob({
+    name,
+    trainer: TRAINER,
+    env: { STEPS: String(STEPS), SLEEP: String(STEP_S), CKPT_EVERY: String(EVERY) },
+    maxTrials: TRIALS,
+    parallelism: TRIALS,
+    terminationGracePeriodSeconds: 10,
+    gpu: true,
+    cache: false,
+    seed: 1,
   });
 
 interface Run {

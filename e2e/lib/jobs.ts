@@ -24,6 +24,11 @@ export interface FastJobOptions {
   earlyStopping?: Record<string, unknown>;
   /** trialTemplate.cache (the score cache; the CRD's default is on). */
   cache?: boolean;
+  /**
+   * trialTemplate.checkpoint.enabled; default false here (the CRD's is true): FAST_TRAINER writes none,
+   * and a pod without the restore step starts sooner.
+   */
+  checkpoint?: boolean;
   /** spec.queue (the quota tenant; default: the namespace) and spec.priority. */
   queue?: string;
   priority?: number;
@@ -47,6 +52,7 @@ export function fastJob(o: FastJobOptions): string {
       trialTemplate: {
         retries: 0,
         ...(o.cache !== undefined ? { cache: o.cache } : {}),
+        checkpoint: { enabled: o.checkpoint ?? false },
         template: {
           spec: {
             terminationGracePeriodSeconds: 5,
@@ -62,6 +68,68 @@ export function fastJob(o: FastJobOptions): string {
                 ],
                 resources: { requests: { cpu: '50m', memory: '64Mi' } },
                 ...(o.extraContainerFields ?? {}),
+              },
+            ],
+          },
+        },
+      },
+    },
+  });
+}
+
+export interface CheckpointingJobOptions {
+  name: string;
+  /** The trainer's Python source (run with `python3 -c`). */
+  trainer: string;
+  env?: Record<string, string>;
+  maxTrials: number;
+  parallelism: number;
+  keep?: number;
+  deleteOnFinish?: boolean;
+  terminationGracePeriodSeconds: number;
+  /** One nvidia.com/gpu per trial (the bed's nodes advertise them): metered in GPU-seconds. */
+  gpu?: boolean;
+  tolerations?: unknown[];
+  /** trialTemplate.cache; omitted: the CRD's default. */
+  cache?: boolean;
+  seed?: number;
+}
+
+/** A job whose trainer checkpoints (a random float `x`; failures end it: retries 0, maxFailedTrials 0). */
+export function checkpointingJob(o: CheckpointingJobOptions): string {
+  return stringify({
+    apiVersion: 'ultron.dev/v1alpha1',
+    kind: 'HPOJob',
+    metadata: { name: o.name },
+    spec: {
+      objective: { metric: 'loss', direction: 'minimize' },
+      parameters: [{ name: 'x', type: 'float', min: 0, max: 1 }],
+      sampler: { name: 'random' },
+      budget: { maxTrials: o.maxTrials, maxFailedTrials: 0 },
+      parallelism: o.parallelism,
+      ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      trialTemplate: {
+        retries: 0,
+        ...(o.cache !== undefined ? { cache: o.cache } : {}),
+        checkpoint: {
+          keep: o.keep ?? 2,
+          ...(o.deleteOnFinish !== undefined ? { deleteOnFinish: o.deleteOnFinish } : {}),
+        },
+        template: {
+          spec: {
+            terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
+            ...(o.tolerations ? { tolerations: o.tolerations } : {}),
+            containers: [
+              {
+                name: 'trainer',
+                image: 'ultron.local/python',
+                imagePullPolicy: 'IfNotPresent',
+                command: ['python3', '-c', o.trainer],
+                env: Object.entries(o.env ?? {}).map(([name, value]) => ({ name, value })),
+                resources: {
+                  requests: { cpu: '50m', memory: '64Mi' },
+                  ...(o.gpu ? { limits: { 'nvidia.com/gpu': 1 } } : {}),
+                },
               },
             ],
           },
