@@ -30,7 +30,7 @@ export interface UploaderOptions {
   sink: MetricSink;
   log: Logger;
   clock?: Clock;
-  /** How often the folder is looked at, ms (default 500). */
+  /** How often the folder is looked at, ms (default 100: a step is stored within about this of its `.complete`). */
   pollMs?: number;
   /** The final flush's budget after SIGTERM, ms (default 25 s: a 30 s grace period less a margin). */
   flushMs?: number;
@@ -92,7 +92,7 @@ export class CheckpointUploader implements AgentPart {
       await this.tick();
       const wait = this.failures
         ? backoffDelay(this.failures, { initialMs: 1_000, maxMs: 30_000 })
-        : (this.o.pollMs ?? 500);
+        : (this.o.pollMs ?? 100);
       await sleep(this.clock, wait, this.stopped.signal).catch(() => undefined);
     }
   }
