@@ -5,3 +5,4 @@ export * from './messages.js';
 export * from './forwarder.js';
 export * from './agent.js';
 export * from './uploader.js';
+export * from './heartbeat.js';

@@ -63,6 +63,11 @@ export interface Bus {
   ensureStreams(opts?: { replicas?: number }): Promise<Record<string, EnsureOutcome>>;
   /** JSON-encodes `message` and publishes it with Nats-Msg-Id `msgId`. */
   publish(subject: string, message: object, msgId: string): Promise<PublishResult>;
+  /**
+   * JSON-encodes `message` and publishes it on core NATS, not stored, at most once: for news that the
+   * next one supersedes (heartbeats). Resolves without sending when there is no connection right now.
+   */
+  notify(subject: string, message: object): Promise<void>;
   /** The stream sequence of the last message on `subject`, 0 if there is none. */
   lastSeq(subject: string): Promise<number>;
   /** The messages of `subject` with fromSeq ≤ seq ≤ upToSeq, in order (not for work-queue streams). */
@@ -161,6 +166,11 @@ class JetStreamBus implements Bus {
       const why = e instanceof Error ? e.message : String(e);
       throw new PublishFailed(subject, `publish to ${subject} failed: ${why}`, { cause: e });
     }
+  }
+
+  async notify(subject: string, message: object): Promise<void> {
+    const live = await this.conn.get({ timeoutMs: 0 }).catch(() => undefined);
+    live?.nc.publish(subject, encode(message));
   }
 
   async lastSeq(subject: string): Promise<number> {

@@ -275,4 +275,12 @@ export function parseMetricMessage(data: Uint8Array | string): Parsed<MetricMess
   return result<MetricMessage>(c, m);
 }
 
+/** A heartbeat's pod uid (`{v: 1, pod}` on ultron.alive.<job uid>.<index>), or undefined if it is not one. */
+export function parseHeartbeat(data: Uint8Array | string): string | undefined {
+  const d = decodeJson(data);
+  if (!d.ok) return undefined;
+  const pod = d.value['pod'];
+  return d.value['v'] === 1 && typeof pod === 'string' && pod !== '' ? pod : undefined;
+}
+
 export const encode = (message: object): Uint8Array => new TextEncoder().encode(JSON.stringify(message));

@@ -1,8 +1,12 @@
 import { backoffDelay, streamConfig, streamDrift, streamOfSubject, subjectMatches } from './streams.js';
+import { parseHeartbeat } from './protocol.js';
 import {
   OBSERVATIONS_STREAM,
   SUGGEST_STREAM,
+  aliveSubject,
   metricsSubject,
+  parseAliveSubject,
+  parseMetricsSubject,
   observationsSubject,
   suggestSubject,
 } from './subjects.js';
@@ -70,4 +74,17 @@ it('backs off exponentially up to the cap', () => {
   ]);
   expect(backoffDelay(0)).toBe(500);
   expect(backoffDelay(10_000)).toBe(10_000);
+});
+
+describe('trial subjects', () => {
+  it('reads the job and trial of metrics and heartbeat subjects, and no stream stores heartbeats', () => {
+    expect(parseMetricsSubject(metricsSubject('u-1', 7))).toEqual({ jobUid: 'u-1', index: 7 });
+    expect(parseAliveSubject(aliveSubject('u-1', 7))).toEqual({ jobUid: 'u-1', index: 7 });
+    expect(parseAliveSubject(metricsSubject('u-1', 7))).toBeUndefined();
+    expect(parseMetricsSubject('ultron.metrics.u-1.x')).toBeUndefined();
+    expect(streamOfSubject(aliveSubject('u-1', 7))).toBeUndefined();
+    expect(parseHeartbeat('{"v": 1, "pod": "p"}')).toBe('p');
+    expect(parseHeartbeat('{"v": 1}')).toBeUndefined();
+    expect(parseHeartbeat('nope')).toBeUndefined();
+  });
 });

@@ -60,13 +60,26 @@ export const suggestSubject = (sampler: string): string => `ultron.suggest.${sam
 export const suggestionsSubject = (jobUid: string): string => `ultron.suggestions.${jobUid}`;
 export const observationsSubject = (jobUid: string): string => `ultron.obs.${jobUid}`;
 export const metricsSubject = (jobUid: string, index: number): string => `ultron.metrics.${jobUid}.${index}`;
+/**
+ * A pod agent's heartbeat (`{v: 1, pod}` every second), core NATS: no stream stores it. For a pod lost
+ * with its node, the last one received is when it was last known to train.
+ */
+export const aliveSubject = (jobUid: string, index: number): string => `ultron.alive.${jobUid}.${index}`;
 export const ALL_SUGGESTIONS = 'ultron.suggestions.>';
 export const ALL_METRICS = 'ultron.metrics.>';
+export const ALL_ALIVE = 'ultron.alive.>';
 
 /** The (job uid, trial index) of a metrics subject, or undefined for another subject. */
 export function parseMetricsSubject(subject: string): { jobUid: string; index: number } | undefined {
-  const m = /^ultron\.metrics\.([^.]+)\.(\d+)$/.exec(subject);
-  return m ? { jobUid: m[1]!, index: Number(m[2]) } : undefined;
+  return trialOfSubject('metrics', subject);
+}
+/** The (job uid, trial index) of a heartbeat subject. */
+export function parseAliveSubject(subject: string): { jobUid: string; index: number } | undefined {
+  return trialOfSubject('alive', subject);
+}
+function trialOfSubject(kind: string, subject: string): { jobUid: string; index: number } | undefined {
+  const m = /^ultron\.([a-z]+)\.([^.]+)\.(\d+)$/.exec(subject);
+  return m && m[1] === kind ? { jobUid: m[2]!, index: Number(m[3]) } : undefined;
 }
 /** The job uid of a suggestions subject. */
 export function parseSuggestionsSubject(subject: string): string | undefined {

@@ -43,7 +43,7 @@ export async function agentCommand(args: string[], io: Io): Promise<number> {
     return 2;
   }
   const c = parsed.config;
-  const [{ connectBus, jsonLogger }, { MetricsForwarder, runAgent }] = await Promise.all([
+  const [{ connectBus, jsonLogger }, { Heartbeat, MetricsForwarder, runAgent }] = await Promise.all([
     import('../bus/index.js'),
     import('../agent/index.js'),
   ]);
@@ -67,7 +67,13 @@ export async function agentCommand(args: string[], io: Io): Promise<number> {
     sink: bus,
     log,
   });
-  const parts: AgentPart[] = [metrics];
+  const heartbeat = new Heartbeat({
+    hpoJobUid: c.hpoJobUid,
+    trialIndex: c.trialIndex,
+    podUid: c.podUid,
+    sink: bus,
+  });
+  const parts: AgentPart[] = [metrics, heartbeat];
   const uploader = await checkpointPart(c, bus, log);
   if (uploader) parts.push(uploader);
   log.info('agent started', {

@@ -59,4 +59,16 @@ describe('metrics store', () => {
     s.apply('u', 0, ckpt('p2', 2)); // the Secret exists now: the next pod stored a step
     expect(s.get('u', 0)?.checkpointsOff).toBeUndefined();
   });
+
+  it('a heartbeat moves a pod’s last sign of life forward, never back', () => {
+    const s = new MetricsStore();
+    s.heard('u', 1, 'p1', 5_000); // before any message: the entry is made
+    s.apply('u', 1, { v: 1, kind: 'report', pod: 'p1', line: 1, values: { loss: 1 } }, 4_000);
+    expect(s.get('u', 1)?.lastHeard.get('p1')).toBe(5_000);
+    s.heard('u', 1, 'p1', 7_000);
+    s.heard('u', 1, 'p1', 6_000);
+    expect(s.get('u', 1)?.lastHeard.get('p1')).toBe(7_000);
+    s.forgetJob('u');
+    expect(s.size).toBe(0);
+  });
 });

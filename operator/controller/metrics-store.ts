@@ -33,8 +33,9 @@ export interface TrialMetrics {
    */
   checkpointTimes: number[];
   /**
-   * Per pod (uid), when the server stored its agent's newest message (epoch ms): for a pod lost with its
-   * node, whose trainer's end is never reported, the last moment it is known to have trained.
+   * Per pod (uid), when the server stored its agent's newest message or the operator received its newest
+   * heartbeat (epoch ms): for a pod lost with its node, whose trainer's end is never reported, the last
+   * moment it is known to have trained.
    */
   lastHeard: Map<string, number>;
   /** Per pod (uid), when its agent was told to stop (its `end`'s stoppedAt, epoch ms). */
@@ -56,8 +57,13 @@ export class MetricsStore {
     return this.trials.get(key(jobUid, index));
   }
 
-  /** Applies one agent message; returns whether anything changed. */
-  apply(jobUid: string, index: number, msg: MetricMessage, storedAt?: number): boolean {
+  /** A heartbeat of pod `pod` received at `at` (epoch ms): it was alive then. */
+  heard(jobUid: string, index: number, pod: string, at: number): void {
+    const t = this.entry(jobUid, index);
+    if (at > (t.lastHeard.get(pod) ?? 0)) t.lastHeard.set(pod, at);
+  }
+
+  private entry(jobUid: string, index: number): TrialMetrics {
     const k = key(jobUid, index);
     let t = this.trials.get(k);
     if (!t) {
@@ -75,6 +81,13 @@ export class MetricsStore {
       if (!set) this.byJob.set(jobUid, (set = new Set()));
       set.add(index);
     }
+    return t;
+  }
+
+  /** Applies one agent message; returns whether anything changed. */
+  apply(jobUid: string, index: number, msg: MetricMessage, storedAt?: number): boolean {
+    const k = key(jobUid, index);
+    const t = this.entry(jobUid, index);
     if (storedAt !== undefined && storedAt > (t.lastHeard.get(msg.pod) ?? 0))
       t.lastHeard.set(msg.pod, storedAt);
     if (msg.kind === 'end') {

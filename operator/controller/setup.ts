@@ -18,6 +18,8 @@ import {
   OBSERVATIONS_STREAM,
   OPERATOR_SUGGESTIONS_CONSUMER,
   parseMetricMessage,
+  parseAliveSubject,
+  parseHeartbeat,
   parseMetricsSubject,
   parseSuggestionsSubject,
   parseSuggestReply,
@@ -52,6 +54,7 @@ import {
   type Logger,
 } from './runtime/index.js';
 import { TrialReconciler } from './trial/reconciler.js';
+import { followHeartbeats } from './alive-feed.js';
 import { followStream, purgeSubject } from './metrics-feed.js';
 import { Connection } from '../bus/connection.js';
 
@@ -300,6 +303,17 @@ export async function startOperator(
           const [ns, name] = splitKey(jobKey);
           trialQ.add(keyOf(ns, trialName(name, at.index)));
           jobQ.add(jobKey);
+        },
+        { clock, log },
+      );
+      void followHeartbeats(
+        feedConn,
+        leading,
+        (subject, data, at) => {
+          const trial = parseAliveSubject(subject);
+          const pod = parseHeartbeat(data);
+          if (trial && pod && cache.hpojobKeyByUid(trial.jobUid))
+            store.heard(trial.jobUid, trial.index, pod, at);
         },
         { clock, log },
       );
