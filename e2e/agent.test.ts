@@ -226,3 +226,33 @@ it('keeps lines while NATS is away, delivers them once it is back, and gives up 
     if (!nc.isClosed() && srv) await srv.restart().catch(() => {});
   }
 }, 90_000);
+
+it('with a flush budget (the pod’s grace period) an outage at the pod’s end loses nothing: it waits for NATS', async () => {
+  const jobUid = randomUUID();
+  const file = join(dir, `${jobUid}.jsonl`);
+  const subject = metricsSubject(jobUid, 5);
+  const agent = startAgent({ ...trialEnv(jobUid, 'pod-uid-4', file), ULTRON_AGENT_FLUSH_SECONDS: '15' });
+  let down = false;
+  try {
+    await agent.started;
+    appendFileSync(file, 'step=1 loss=0.5\n');
+    await eventually(async () => expect(await stored(subject)).toHaveLength(1), 10_000);
+    await srv.stop(true); // NATS dies as the trainer writes its last line and exits
+    down = true;
+    appendFileSync(file, 'step=2 loss=0.25\n');
+    const t0 = Date.now();
+    agent.proc.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 4_000));
+    expect(agent.proc.exitCode).toBeNull(); // still holding the last line
+    await srv.restart();
+    down = false;
+    const { code, at } = await agent.exited;
+    console.log(`agent with NATS back after 4 s: SIGTERM → exit in ${at - t0} ms`);
+    expect(code).toBe(0);
+    expect(at - t0).toBeLessThan(15_000);
+    expect((await stored(subject)).map((m) => m.msg.kind)).toEqual(['report', 'report', 'end']);
+  } finally {
+    if (agent.proc.exitCode === null) agent.proc.kill('SIGKILL');
+    if (down) await srv.restart();
+  }
+}, 60_000);

@@ -84,6 +84,9 @@ it('NATS SIGKILLed mid-job and back after 5 s: the sampler loop and the metrics 
       steps: STEPS,
       sleep: 1,
       cache: false,
+      // A trainer that ends while NATS is away leaves its last lines with the agent, which may hold on
+      // for the grace period less 2 s to deliver them: longer than the outage here, so none is lost.
+      gracePeriodSeconds: 20,
     }),
   );
   await waitSucceeded(ns, 'nats', 3);

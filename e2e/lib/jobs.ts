@@ -29,6 +29,8 @@ export interface FastJobOptions {
    * and a pod without the restore step starts sooner.
    */
   checkpoint?: boolean;
+  /** The pod's terminationGracePeriodSeconds (default 5: FAST_TRAINER ignores SIGTERM as PID 1). */
+  gracePeriodSeconds?: number;
   /** spec.queue (the quota tenant; default: the namespace) and spec.priority. */
   queue?: string;
   priority?: number;
@@ -55,7 +57,7 @@ export function fastJob(o: FastJobOptions): string {
         checkpoint: { enabled: o.checkpoint ?? false },
         template: {
           spec: {
-            terminationGracePeriodSeconds: 5,
+            terminationGracePeriodSeconds: o.gracePeriodSeconds ?? 5,
             containers: [
               {
                 name: 'trainer',

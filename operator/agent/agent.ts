@@ -1,13 +1,14 @@
 /**
  * `ultron agent`, the pod agent (ARCHITECTURE §6): runs its parts until the pod stops, then gives them
- * one short shared deadline to finish, closes NATS and returns. It must add nothing to a pod's end: with
- * NATS up a stop takes milliseconds; with NATS away it gives up at the deadline.
+ * one shared deadline to finish, closes NATS and returns. It adds nothing to a pod's end while NATS and
+ * the store are up (a stop takes milliseconds); with either away it holds on up to the deadline — the
+ * pod's grace period less a margin (ULTRON_AGENT_FLUSH_SECONDS) — so a short outage loses nothing.
  */
 import type { Logger } from '../bus/index.js';
 import { realClock, type Clock } from '../controller/runtime/clock.js';
 import { within, type AgentPart, type PartReport } from './part.js';
 
-/** How long the parts may take to finish after SIGTERM (NATS down: what is not delivered by then is lost). */
+/** How long the parts may take to finish after SIGTERM by default (what is not delivered by then is lost). */
 export const SHUTDOWN_MS = 3_000;
 
 export interface AgentRun {

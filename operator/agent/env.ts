@@ -13,9 +13,16 @@ export const AGENT_ENV = {
   podName: 'ULTRON_POD_NAME',
   checkpointDir: 'ULTRON_CHECKPOINT_DIR',
   checkpointKeep: 'ULTRON_CHECKPOINT_KEEP',
-  /** The final checkpoint flush's budget after SIGTERM: the pod's grace period less a margin. */
-  checkpointFlushSeconds: 'ULTRON_CHECKPOINT_FLUSH_SECONDS',
+  /**
+   * How long the agent may take after SIGTERM to deliver what it has (the last metric lines, the last
+   * checkpoint): the pod's grace period less a margin. With NATS and the store up that takes
+   * milliseconds; an outage shorter than this loses nothing. Default 3 s.
+   */
+  flushSeconds: 'ULTRON_AGENT_FLUSH_SECONDS',
 } as const;
+
+/** The default of ULTRON_AGENT_FLUSH_SECONDS, ms. */
+export const DEFAULT_FLUSH_MS = 3_000;
 
 export interface AgentConfig {
   metricsFile: string;
@@ -24,6 +31,8 @@ export interface AgentConfig {
   trialIndex: number;
   podUid: string;
   podName?: string;
+  /** ULTRON_AGENT_FLUSH_SECONDS, ms. */
+  flushMs: number;
 }
 
 /** The agent's settings from its environment, or the list of what is missing or wrong. */
@@ -46,10 +55,22 @@ export function agentConfigFromEnv(
     problems.push(`${AGENT_ENV.trialIndex}: must be a trial index, got ${JSON.stringify(indexText)}`);
   // A job uid becomes a subject token: '.', '*', '>' or spaces would address other subjects.
   if (/[.*>\s]/.test(hpoJobUid)) problems.push(`${AGENT_ENV.hpoJobUid}: not a uid (${hpoJobUid})`);
+  const flushText = env[AGENT_ENV.flushSeconds];
+  if (flushText !== undefined && flushText !== '' && !/^\d+$/.test(flushText))
+    problems.push(`${AGENT_ENV.flushSeconds}: must be whole seconds, got ${JSON.stringify(flushText)}`);
   if (problems.length) return { ok: false, problems };
   const podName = env[AGENT_ENV.podName];
+  const flushMs = flushText ? Number(flushText) * 1000 : DEFAULT_FLUSH_MS;
   return {
     ok: true,
-    config: { metricsFile, natsUrl, hpoJobUid, trialIndex, podUid, ...(podName ? { podName } : {}) },
+    config: {
+      metricsFile,
+      natsUrl,
+      hpoJobUid,
+      trialIndex,
+      podUid,
+      ...(podName ? { podName } : {}),
+      flushMs,
+    },
   };
 }

@@ -81,7 +81,11 @@ describe('agent config', () => {
         trialIndex: 12,
         podUid: 'pod-uid',
         podName: 'p-1',
+        flushMs: 3_000, // the default without ULTRON_AGENT_FLUSH_SECONDS
       },
+    });
+    expect(agentConfigFromEnv({ ...good, ULTRON_AGENT_FLUSH_SECONDS: '28' })).toMatchObject({
+      config: { flushMs: 28_000 },
     });
   });
   it('names everything missing or wrong', () => {
@@ -90,12 +94,14 @@ describe('agent config', () => {
       ULTRON_TRIAL_INDEX: '-1',
       ULTRON_HPOJOB_UID: 'a.b',
       ULTRON_POD_UID: '',
+      ULTRON_AGENT_FLUSH_SECONDS: '2.5',
     });
     expect(r.ok).toBe(false);
     expect(!r.ok && r.problems).toEqual([
       'ULTRON_POD_UID: not set',
       'ULTRON_TRIAL_INDEX: must be a trial index, got "-1"',
       'ULTRON_HPOJOB_UID: not a uid (a.b)',
+      'ULTRON_AGENT_FLUSH_SECONDS: must be whole seconds, got "2.5"',
     ]);
   });
 });

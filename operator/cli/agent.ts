@@ -18,8 +18,9 @@ publishes each metric line to NATS JetStream; on SIGTERM it reads the last lines
 the pod's metrics and exits. Configured by the environment the operator sets: ULTRON_METRICS_FILE,
 ULTRON_NATS_URL, ULTRON_HPOJOB_UID, ULTRON_TRIAL_INDEX, ULTRON_POD_UID (ULTRON_POD_NAME for logs).
 With ULTRON_CHECKPOINT_DIR and the store's settings set it also uploads every complete step of $ULTRON_CHECKPOINT_DIR to the object
-store (ULTRON_S3_*, ULTRON_NAMESPACE, ULTRON_HPOJOB, ULTRON_CHECKPOINT_KEEP), flushing on SIGTERM for at
-most ULTRON_CHECKPOINT_FLUSH_SECONDS.`;
+store (ULTRON_S3_*, ULTRON_NAMESPACE, ULTRON_HPOJOB, ULTRON_CHECKPOINT_KEEP). After SIGTERM it takes at
+most ULTRON_AGENT_FLUSH_SECONDS (default 3) to deliver what it has: milliseconds with NATS and the store
+up; an outage shorter than that loses nothing.`;
 
 export async function agentCommand(args: string[], io: Io): Promise<number> {
   // The pod may stop while the agent is still loading (a trainer that ends at once): bin/ultron.js caught
@@ -82,7 +83,13 @@ export async function agentCommand(args: string[], io: Io): Promise<number> {
     podUid: c.podUid,
     checkpoints: uploader !== undefined,
   });
-  const code = await runAgent({ parts, log, stop, close: (drain) => bus.close({ drain }) });
+  const code = await runAgent({
+    parts,
+    log,
+    stop,
+    close: (drain) => bus.close({ drain }),
+    shutdownMs: c.flushMs,
+  });
   // The pod's end waits for this process: if a socket or timer lingers, do not wait for it.
   setTimeout(() => process.exit(code), 200).unref();
   return code;
@@ -93,7 +100,7 @@ export async function agentCommand(args: string[], io: Io): Promise<number> {
  * flow (the restore step, with the same settings, has already failed the pod and said why).
  */
 async function checkpointPart(
-  c: { hpoJobUid: string; trialIndex: number; podUid: string },
+  c: { hpoJobUid: string; trialIndex: number; podUid: string; flushMs: number },
   sink: MetricSink,
   log: Logger,
 ): Promise<AgentPart | undefined> {
@@ -134,15 +141,11 @@ async function checkpointPart(
   const place = ck.placeFromEnv(env);
   const dir = env[AGENT_ENV.checkpointDir];
   const keep = Number(env[AGENT_ENV.checkpointKeep] ?? 3);
-  const flushText = env[AGENT_ENV.checkpointFlushSeconds];
   const problems = [
     ...(s3.ok ? [] : s3.problems),
     ...(place.ok ? [] : place.problems),
     ...(dir ? [] : [`${AGENT_ENV.checkpointDir}: not set`]),
     ...(Number.isInteger(keep) && keep >= 1 ? [] : [`${AGENT_ENV.checkpointKeep}: must be >= 1`]),
-    ...(flushText === undefined || /^\d+$/.test(flushText)
-      ? []
-      : [`${AGENT_ENV.checkpointFlushSeconds}: must be whole seconds`]),
   ];
   if (!s3.ok || !place.ok || !dir || problems.length) {
     log.error('checkpoint settings are wrong; no checkpoint will be uploaded', { problems });
@@ -161,6 +164,6 @@ async function checkpointPart(
     podUid: c.podUid,
     sink,
     log,
-    ...(flushText !== undefined ? { flushMs: Number(flushText) * 1000 } : {}),
+    flushMs: c.flushMs,
   });
 }

@@ -169,6 +169,7 @@ describe('buildJob', () => {
       { name: 'ULTRON_TRIAL_INDEX', value: '7' },
       { name: 'ULTRON_POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
       { name: 'ULTRON_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'ULTRON_AGENT_FLUSH_SECONDS', value: '28' }, // Kubernetes' default grace period, 30 s
     ]);
     expect(init[0]!.restartPolicy).toBeUndefined();
   });
@@ -290,6 +291,8 @@ describe('buildJob', () => {
     const init = podSpec(i).initContainers!;
     expect(init.map((c) => c.name)).toEqual(names);
     const agent = init.at(-1)!;
+    // The agent may use the grace period, less a margin, to deliver what it has (NATS or the store away).
+    expect(envOf(agent)['ULTRON_AGENT_FLUSH_SECONDS']).toBe('58');
     if (enabled) {
       expect(init[0]).toMatchObject({ image: OPTIONS.agentImage, args: ['restore'] });
       expect(envOf(init[0]!)).toMatchObject({
@@ -299,10 +302,7 @@ describe('buildJob', () => {
         ULTRON_TRIAL_INDEX: String(i.trial.spec.index),
       });
       expect(init[0]!.volumeMounts).toEqual([{ name: 'ultron', mountPath: '/ultron' }]);
-      expect(envOf(agent)).toMatchObject({
-        ULTRON_CHECKPOINT_KEEP: '2',
-        ULTRON_CHECKPOINT_FLUSH_SECONDS: '58',
-      });
+      expect(envOf(agent)).toMatchObject({ ULTRON_CHECKPOINT_KEEP: '2' });
       // The store's settings come from the Secret in the trial's namespace; the credentials are required.
       for (const c of [init[0]!, agent]) {
         const refs = Object.fromEntries(

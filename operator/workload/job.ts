@@ -182,13 +182,14 @@ function agentContainer(input: BuildJobInput, store: CheckpointStoreOptions | un
     fieldEnv(AGENT_ENV.podUid, 'metadata.uid'),
     fieldEnv(AGENT_ENV.podName, 'metadata.name'),
   ];
+  // The agent is stopped after the trainer; what it has not delivered within the grace period (NATS or
+  // the store away) is lost, so it may use all of it but a margin. A stop with both up takes milliseconds.
+  const grace = Number(spec.trialTemplate.template.spec.terminationGracePeriodSeconds ?? 30);
+  env.push({ name: AGENT_ENV.flushSeconds, value: String(Math.max(1, grace - 2)) });
   if (store) {
-    const grace = Number(spec.trialTemplate.template.spec.terminationGracePeriodSeconds ?? 30);
     env.push(
       { name: AGENT_ENV.checkpointDir, value: POD_CHECKPOINT_DIR },
       { name: AGENT_ENV.checkpointKeep, value: String(spec.trialTemplate.checkpoint.keep) },
-      // The trainer's own shutdown shares the grace period; what the flush does not finish stays incomplete.
-      { name: AGENT_ENV.checkpointFlushSeconds, value: String(Math.max(1, grace - 2)) },
       ...storeEnv(input.hpoJob, store),
     );
   }
