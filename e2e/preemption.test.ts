@@ -165,10 +165,12 @@ it('a trial pre-empted twice by eviction and once by node loss resumes each time
     'EvictionByEvictionAPI',
     expect.stringMatching(/DeletionBy(PodGC|TaintManager)|NodeLost/),
   ]);
-  // Each pre-emption wasted at most about one checkpoint interval (0.5 s; 1 s of slack for the agent's
-  // polling): the lost node's pod too, counted to its agent's last message, not to when the control plane
-  // gave the pod up (~14 s later on the bed).
-  for (const r of records) expect(r.lostSeconds).toBeLessThanOrEqual(1.5);
+  // Each pre-emption wasted at most one checkpoint interval (0.5 s) plus the moments around it (0.25 s):
+  // the agent's look every 0.1 s and the upload before a step is stored; for an eviction the trainer's
+  // exit on SIGTERM and the sidecar's stop after it (the agent's stop time gives the end to the ms). The
+  // lost node's pod is counted to its agent's last sign of life (a message or a heartbeat), not to when
+  // the control plane gave the pod up (~14 s later on the bed).
+  for (const r of records) expect(r.lostSeconds).toBeLessThanOrEqual(0.5 + 0.25);
   const usage = t.status?.usage;
   const ran = records.reduce((s, r) => s + r.ranSeconds, 0);
   // All of the training (40 steps of 0.5 s) ran on one GPU at least once, and the lost pods' runs too.

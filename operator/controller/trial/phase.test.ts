@@ -260,6 +260,26 @@ describe('observeTrial', () => {
     expect(observe({ pods: [evicted], previous: o }).newlyPreempted).toEqual([]);
   });
 
+  it('counts an eviction at once but records it when the pod’s end is known: trainer and agent done, or the pod gone', () => {
+    const conditions = [{ ...disrupted('EvictionByEvictionAPI'), lastTransitionTime: at(39) }];
+    const terminating = pod({ name: 'p1', trainer: running(), conditions, deleting: true });
+    const first = observe({ pods: [terminating] });
+    expect(first).toMatchObject({ preemptions: 1, newlyPreempted: [] });
+    // The trainer exited on SIGTERM; its agent is still flushing: the record still waits for its `end`.
+    // (The Trial's status has no record of it yet, only the count: the caller passes the recorded uids.)
+    const previous = { preemptions: first.preemptions, preemptedPods: [] };
+    const exitedPod = pod({ name: 'p1', trainer: exited(143, 'Error', 40), conditions, deleting: true });
+    expect(observe({ pods: [exitedPod], previous })).toMatchObject({
+      preemptions: 1,
+      newlyPreempted: [],
+    });
+    const done = observe({ pods: [exitedPod], previous, metrics: { endedPods: new Set(['uid-p1']) } });
+    expect(done.newlyPreempted.map((p) => [p.uid, p.endedAt])).toEqual([['uid-p1', at(40).getTime()]]);
+    // A pod that is gone (a lost node's, whose trainer never reports its end) is recorded as it is.
+    const lost = observe({ pods: [terminating], previous, gone: new Set(['uid-p1']) });
+    expect(lost.newlyPreempted.map((p) => [p.uid, p.endedAt])).toEqual([['uid-p1', undefined]]);
+  });
+
   it('never lets the counts go down below the status’s', () => {
     const o = observe({
       pods: [pod({ name: 'p2', trainer: running() })],

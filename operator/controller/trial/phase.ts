@@ -27,6 +27,8 @@ export interface PhaseInput {
   pods: readonly V1Pod[];
   /** Pod uids whose agent sent `end` (MetricsStore's endedPods): all that pod's metric lines arrived. */
   metrics: { endedPods: ReadonlySet<string> };
+  /** Uids of `pods` that are deleted already (the cache's tombstones of disrupted pods). */
+  gone?: ReadonlySet<string>;
   /**
    * The previous observation. An evicted pod is deleted soon after (the Job controller releases it), so
    * only the preempted uids counted before keep it in `preemptions`; the caller stores them. Counts
@@ -134,6 +136,17 @@ const ms = (t: When): number | undefined => {
   return v === undefined ? undefined : Date.parse(v);
 };
 
+/**
+ * Whether a pre-empted pod's end is as known as it will be: its trainer exited and its agent said `end`
+ * (with the time it was stopped, which the trainer's whole-second exit time lacks), or the pod is over
+ * (terminal, or deleted: a lost node's pod never reports its trainer's exit).
+ */
+function endKnown(pod: V1Pod, ended: ReadonlySet<string>, gone: ReadonlySet<string> | undefined): boolean {
+  const uid = pod.metadata?.uid ?? '';
+  if (gone?.has(uid) || pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') return true;
+  return trainerStatus(pod).status?.state?.terminated !== undefined && ended.has(uid);
+}
+
 function preemptedPod(pod: V1Pod, now: number | undefined): PreemptedPod {
   const c = isTrue(pod.status?.conditions, 'DisruptionTarget');
   const state = trainerStatus(pod).status?.state;
@@ -236,7 +249,9 @@ export function observeTrial(input: PhaseInput): TrialObservation {
     const uid = pod.metadata?.uid ?? '';
     if (state !== 'preempted' || preempted.has(uid)) continue;
     preempted.add(uid);
-    newlyPreempted.push(preemptedPod(pod, input.now));
+    // Counted at once; its record (what it ran and lost) waits until its end is known, so that the
+    // figures have it: see endKnown.
+    if (endKnown(pod, metrics.endedPods, input.gone)) newlyPreempted.push(preemptedPod(pod, input.now));
   }
   const failed = states.filter((s) => s.state === 'failed');
   const restarts = Math.max(previous?.restarts ?? 0, job?.status?.failed ?? 0, failed.length);

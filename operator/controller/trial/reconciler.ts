@@ -174,10 +174,12 @@ export class TrialReconciler {
 
     // 5. The observed state (a trainer that exited 0 counts as Succeeded once its agent's last metrics
     //    are in, or, METRICS_GRACE_MS after it ended, once its pod has ended).
+    const gone = cache.deletedDisruptedPodsOf(key);
     const observed = observeTrial({
       ...(worker ? { job: worker } : {}),
       // Deleted disrupted pods too: each is counted once (by uid), even if it was never seen ending.
-      pods: [...cache.podsOf(key), ...cache.deletedDisruptedPodsOf(key)],
+      pods: [...cache.podsOf(key), ...gone],
+      gone: new Set(gone.map((p) => p.metadata?.uid ?? '')),
       metrics: { endedPods: metrics?.endedPods ?? new Set<string>() },
       previous: {
         restarts: trial.status?.restarts ?? 0,
