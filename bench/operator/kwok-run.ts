@@ -2,7 +2,7 @@
  * One run of the kwok benchmark (kwok.ts): its HPOJobs on the fake nodes, applied in a namespace of
  * their own, watched until they finish, with what the watches and the sampling saw meanwhile.
  */
-import { stringify } from 'yaml';
+import { oneFloatJob } from '../../e2e/lib/jobs.js';
 import { kubectl, log, values } from './kwok-context.js';
 import { fmtMb, fmtMs, now, type Sample } from './kwok-lib.js';
 import {
@@ -35,38 +35,33 @@ export interface JobSpec {
 
 /** A fast trial on a fake node: tolerates the taint, selects the fake nodes; the trainer never runs. */
 function hpoJob(o: JobSpec): string {
-  return stringify({
-    apiVersion: 'ultron.dev/v1alpha1',
-    kind: 'HPOJob',
-    metadata: { name: o.name },
-    spec: {
-      objective: { metric: 'loss', direction: 'minimize' },
-      parameters: [{ name: 'x', type: 'float', min: 0, max: 1 }],
-      sampler: { name: o.sampler },
-      budget: { maxTrials: o.maxTrials, maxFailedTrials: o.maxTrials },
-      parallelism: o.parallelism,
-      seed: 1,
-      trialTemplate: {
-        retries: 0,
-        // Repeated runs draw the same configurations: they must run, not come from the score cache.
-        cache: false,
-        template: {
-          spec: {
-            nodeSelector: { 'kwok.x-k8s.io/node': 'fake' },
-            tolerations: [
-              { key: 'kwok.x-k8s.io/node', operator: 'Equal', value: 'fake', effect: 'NoSchedule' },
-            ],
-            terminationGracePeriodSeconds: 0,
-            containers: [
-              {
-                name: 'trainer',
-                image: 'ultron.local/python',
-                imagePullPolicy: 'Never',
-                command: ['python3', '-c', 'pass'],
-                resources: { requests: { cpu: '10m', memory: '16Mi' } },
-              },
-            ],
-          },
+  return oneFloatJob({
+    name: o.name,
+    sampler: o.sampler,
+    maxTrials: o.maxTrials,
+    maxFailedTrials: o.maxTrials,
+    parallelism: o.parallelism,
+    seed: 1,
+    trialTemplate: {
+      retries: 0,
+      // Repeated runs draw the same configurations: they must run, not come from the score cache.
+      cache: false,
+      template: {
+        spec: {
+          nodeSelector: { 'kwok.x-k8s.io/node': 'fake' },
+          tolerations: [
+            { key: 'kwok.x-k8s.io/node', operator: 'Equal', value: 'fake', effect: 'NoSchedule' },
+          ],
+          terminationGracePeriodSeconds: 0,
+          containers: [
+            {
+              name: 'trainer',
+              image: 'ultron.local/python',
+              imagePullPolicy: 'Never',
+              command: ['python3', '-c', 'pass'],
+              resources: { requests: { cpu: '10m', memory: '16Mi' } },
+            },
+          ],
         },
       },
     },

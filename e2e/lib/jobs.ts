@@ -13,6 +13,38 @@ export const FAST_TRAINER = [
   'print("done", p)',
 ].join('\n');
 
+/** What the e2e jobs vary around one float parameter `x` in [0, 1], minimising `loss`. */
+export interface OneFloatJob {
+  name: string;
+  sampler: string;
+  maxTrials: number;
+  maxFailedTrials: number;
+  parallelism: number;
+  seed?: number;
+  /** Spec fields beside the shared ones (earlyStopping, queue, priority). */
+  extra?: Record<string, unknown>;
+  trialTemplate: Record<string, unknown>;
+}
+
+/** The HPOJob manifest (YAML) every e2e and bed benchmark job shares. */
+export function oneFloatJob(o: OneFloatJob): string {
+  return stringify({
+    apiVersion: 'ultron.dev/v1alpha1',
+    kind: 'HPOJob',
+    metadata: { name: o.name },
+    spec: {
+      objective: { metric: 'loss', direction: 'minimize' },
+      parameters: [{ name: 'x', type: 'float', min: 0, max: 1 }],
+      sampler: { name: o.sampler },
+      budget: { maxTrials: o.maxTrials, maxFailedTrials: o.maxFailedTrials },
+      parallelism: o.parallelism,
+      ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      ...(o.extra ?? {}),
+      trialTemplate: o.trialTemplate,
+    },
+  });
+}
+
 export interface FastJobOptions {
   name: string;
   sampler?: string;
@@ -37,42 +69,39 @@ export interface FastJobOptions {
 }
 
 export function fastJob(o: FastJobOptions): string {
-  return stringify({
-    apiVersion: 'ultron.dev/v1alpha1',
-    kind: 'HPOJob',
-    metadata: { name: o.name },
-    spec: {
-      objective: { metric: 'loss', direction: 'minimize' },
-      parameters: [{ name: 'x', type: 'float', min: 0, max: 1 }],
-      sampler: { name: o.sampler ?? 'random' },
+  return oneFloatJob({
+    name: o.name,
+    sampler: o.sampler ?? 'random',
+    maxTrials: o.maxTrials,
+    maxFailedTrials: 0,
+    parallelism: o.parallelism,
+    seed: 1,
+    extra: {
       ...(o.earlyStopping ? { earlyStopping: o.earlyStopping } : {}),
-      budget: { maxTrials: o.maxTrials, maxFailedTrials: 0 },
-      parallelism: o.parallelism,
-      seed: 1,
       ...(o.queue !== undefined ? { queue: o.queue } : {}),
       ...(o.priority !== undefined ? { priority: o.priority } : {}),
-      trialTemplate: {
-        retries: 0,
-        ...(o.cache !== undefined ? { cache: o.cache } : {}),
-        checkpoint: { enabled: o.checkpoint ?? false },
-        template: {
-          spec: {
-            terminationGracePeriodSeconds: o.gracePeriodSeconds ?? 5,
-            containers: [
-              {
-                name: 'trainer',
-                image: 'ultron.local/python',
-                imagePullPolicy: 'IfNotPresent',
-                command: ['python3', '-c', FAST_TRAINER],
-                env: [
-                  { name: 'STEPS', value: String(o.steps ?? 1) },
-                  { name: 'SLEEP', value: String(o.sleep ?? 0) },
-                ],
-                resources: { requests: { cpu: '50m', memory: '64Mi' } },
-                ...(o.extraContainerFields ?? {}),
-              },
-            ],
-          },
+    },
+    trialTemplate: {
+      retries: 0,
+      ...(o.cache !== undefined ? { cache: o.cache } : {}),
+      checkpoint: { enabled: o.checkpoint ?? false },
+      template: {
+        spec: {
+          terminationGracePeriodSeconds: o.gracePeriodSeconds ?? 5,
+          containers: [
+            {
+              name: 'trainer',
+              image: 'ultron.local/python',
+              imagePullPolicy: 'IfNotPresent',
+              command: ['python3', '-c', FAST_TRAINER],
+              env: [
+                { name: 'STEPS', value: String(o.steps ?? 1) },
+                { name: 'SLEEP', value: String(o.sleep ?? 0) },
+              ],
+              resources: { requests: { cpu: '50m', memory: '64Mi' } },
+              ...(o.extraContainerFields ?? {}),
+            },
+          ],
         },
       },
     },
@@ -99,42 +128,37 @@ export interface CheckpointingJobOptions {
 
 /** A job whose trainer checkpoints (a random float `x`; failures end it: retries 0, maxFailedTrials 0). */
 export function checkpointingJob(o: CheckpointingJobOptions): string {
-  return stringify({
-    apiVersion: 'ultron.dev/v1alpha1',
-    kind: 'HPOJob',
-    metadata: { name: o.name },
-    spec: {
-      objective: { metric: 'loss', direction: 'minimize' },
-      parameters: [{ name: 'x', type: 'float', min: 0, max: 1 }],
-      sampler: { name: 'random' },
-      budget: { maxTrials: o.maxTrials, maxFailedTrials: 0 },
-      parallelism: o.parallelism,
-      ...(o.seed !== undefined ? { seed: o.seed } : {}),
-      trialTemplate: {
-        retries: 0,
-        ...(o.cache !== undefined ? { cache: o.cache } : {}),
-        checkpoint: {
-          keep: o.keep ?? 2,
-          ...(o.deleteOnFinish !== undefined ? { deleteOnFinish: o.deleteOnFinish } : {}),
-        },
-        template: {
-          spec: {
-            terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
-            ...(o.tolerations ? { tolerations: o.tolerations } : {}),
-            containers: [
-              {
-                name: 'trainer',
-                image: 'ultron.local/python',
-                imagePullPolicy: 'IfNotPresent',
-                command: ['python3', '-c', o.trainer],
-                env: Object.entries(o.env ?? {}).map(([name, value]) => ({ name, value })),
-                resources: {
-                  requests: { cpu: '50m', memory: '64Mi' },
-                  ...(o.gpu ? { limits: { 'nvidia.com/gpu': 1 } } : {}),
-                },
+  return oneFloatJob({
+    name: o.name,
+    sampler: 'random',
+    maxTrials: o.maxTrials,
+    maxFailedTrials: 0,
+    parallelism: o.parallelism,
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    trialTemplate: {
+      retries: 0,
+      ...(o.cache !== undefined ? { cache: o.cache } : {}),
+      checkpoint: {
+        keep: o.keep ?? 2,
+        ...(o.deleteOnFinish !== undefined ? { deleteOnFinish: o.deleteOnFinish } : {}),
+      },
+      template: {
+        spec: {
+          terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
+          ...(o.tolerations ? { tolerations: o.tolerations } : {}),
+          containers: [
+            {
+              name: 'trainer',
+              image: 'ultron.local/python',
+              imagePullPolicy: 'IfNotPresent',
+              command: ['python3', '-c', o.trainer],
+              env: Object.entries(o.env ?? {}).map(([name, value]) => ({ name, value })),
+              resources: {
+                requests: { cpu: '50m', memory: '64Mi' },
+                ...(o.gpu ? { limits: { 'nvidia.com/gpu': 1 } } : {}),
               },
-            ],
-          },
+            },
+          ],
         },
       },
     },

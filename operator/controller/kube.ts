@@ -47,6 +47,20 @@ export interface ObjectRef {
   uid?: string;
 }
 
+/** The reference an Event names: `kind` and the object's own apiVersion, namespace, name and uid. */
+export function objectRef(
+  kind: string,
+  o: { apiVersion: string; metadata: { namespace?: string; name: string; uid?: string } },
+): ObjectRef {
+  return {
+    kind,
+    apiVersion: o.apiVersion,
+    namespace: o.metadata.namespace ?? 'default',
+    name: o.metadata.name,
+    ...(o.metadata.uid ? { uid: o.metadata.uid } : {}),
+  };
+}
+
 export class KubeApi {
   private readonly custom: k8s.CustomObjectsApi;
   private readonly batch: k8s.BatchV1Api;

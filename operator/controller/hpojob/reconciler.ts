@@ -22,7 +22,7 @@ import { builtinValidationHooks } from '../../core/settings-validation.js';
 import { Space } from '../../core/space/index.js';
 import type { ClusterCache } from '../cache.js';
 import { OwnWrites } from '../own-writes.js';
-import { apiErrorCode, apiErrorMessage, type KubeApi } from '../kube.js';
+import { apiErrorCode, apiErrorMessage, objectRef, type KubeApi } from '../kube.js';
 import type { MetricsStore } from '../metrics-store.js';
 import type { Clock, Logger } from '../runtime/index.js';
 import { reachedStatus } from '../trial/status.js';
@@ -353,19 +353,7 @@ export class HPOJobReconciler {
     message: string,
   ): Promise<void> {
     await this.o.kube
-      .event(
-        {
-          kind: 'HPOJob',
-          apiVersion: job.apiVersion,
-          namespace: job.metadata.namespace ?? 'default',
-          name: job.metadata.name,
-          ...(job.metadata.uid ? { uid: job.metadata.uid } : {}),
-        },
-        type,
-        reason,
-        message,
-        new Date(this.o.clock.now()),
-      )
+      .event(objectRef('HPOJob', job), type, reason, message, new Date(this.o.clock.now()))
       .catch((e: unknown) => this.o.log.warn({ err: String(e) }, 'could not record an event'));
   }
 }

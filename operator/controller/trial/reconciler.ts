@@ -22,7 +22,7 @@ import { keyOf, type ClusterCache } from '../cache.js';
 import { seedOf } from '../hpojob/reconciler.js';
 import { stopTrial } from '../hpojob/stops.js';
 import { gpusOf } from '../hpojob/snapshot.js';
-import { apiErrorCode, type KubeApi } from '../kube.js';
+import { apiErrorCode, objectRef, type KubeApi } from '../kube.js';
 import type { MetricsStore, TrialMetrics } from '../metrics-store.js';
 import { OwnWrites } from '../own-writes.js';
 import type { QuotaGate } from '../quota/gate.js';
@@ -302,19 +302,7 @@ export class TrialReconciler {
 
   private async warn(trial: Trial, c: { reason: string; message: string }): Promise<void> {
     await this.o.kube
-      .event(
-        {
-          kind: 'Trial',
-          apiVersion: trial.apiVersion,
-          namespace: trial.metadata.namespace ?? 'default',
-          name: trial.metadata.name,
-          ...(trial.metadata.uid ? { uid: trial.metadata.uid } : {}),
-        },
-        'Warning',
-        c.reason,
-        c.message,
-        new Date(this.o.clock.now()),
-      )
+      .event(objectRef('Trial', trial), 'Warning', c.reason, c.message, new Date(this.o.clock.now()))
       .catch((e: unknown) => this.o.log.warn({ err: String(e) }, 'could not record an event'));
   }
 }
