@@ -141,7 +141,8 @@ describe('what a pre-emption cost', () => {
 
   it('a pod lost with its node ends at its agent’s last message, not when the control plane gave it up', () => {
     // Checkpoints at 10 s and 18 s, last message at 19 s, the node declared lost (the pod failed) at 30 s.
-    expect(preemptionRecord(pod, [t(10), t(18)], t(19))).toMatchObject({ ranSeconds: 19, lostSeconds: 1 });
+    // (The start, reported in whole seconds, is taken mid-second against an end to the millisecond.)
+    expect(preemptionRecord(pod, [t(10), t(18)], t(19))).toMatchObject({ ranSeconds: 18.5, lostSeconds: 1 });
     expect(preemptionRecord(pod, [t(10), t(18)])).toMatchObject({ ranSeconds: 30, lostSeconds: 12 });
     // A trainer that did end says when; a message stored later (its agent flushing) does not move that.
     expect(preemptionRecord({ ...pod, endedAt: t(20) }, [t(18)], t(25))).toMatchObject({ lostSeconds: 2 });
@@ -151,10 +152,14 @@ describe('what a pre-emption cost', () => {
     // Reported 20 s (whole seconds, cut down); the trainer really ended at 20.7 s, its agent stopped at 20.8 s.
     const evicted = { ...pod, endedAt: t(20) };
     expect(preemptionRecord(evicted, [t(19.5), t(20.5)], t(21), t(20.8))).toMatchObject({
-      ranSeconds: 20.8,
+      ranSeconds: 20.3, // from the middle of the second the kubelet reported as the start
       lostSeconds: 0.3, // from 20.5 s, which the whole-second end would have left out (1.5 s from 19.5 s)
     });
     expect(preemptionRecord(evicted, [t(19.5), t(20.5)])).toMatchObject({ lostSeconds: 0.5 });
+    // Both ends in whole seconds: their errors cancel out, the start is taken as reported.
+    expect(preemptionRecord(evicted, [t(19.5)])).toMatchObject({ ranSeconds: 20 });
+    // A pod that ran for less than half a second after its reported start ran for zero, lost nothing more.
+    expect(preemptionRecord(pod, [t(0.2)], t(0.3))).toMatchObject({ ranSeconds: 0, lostSeconds: 0 });
     // A stop far from the reported end (a clock that is off) is not trusted.
     expect(preemptionRecord(evicted, [t(19.5)], undefined, t(25))).toMatchObject({ lostSeconds: 0.5 });
   });

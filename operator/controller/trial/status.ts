@@ -62,8 +62,13 @@ export function preemptionRecord(
       : lastHeard !== undefined
         ? Math.min(lastHeard, p.at)
         : p.at;
-  const start = Math.min(p.startedAt ?? end, end);
-  const kept = checkpointTimes.filter((t) => t >= start && t <= end).at(-1) ?? start;
+  const reportedStart = Math.min(p.startedAt ?? end, end);
+  // The kubelet's start is cut down to the second as well. Against an end in whole seconds that cancels
+  // out; against an end to the millisecond (the agent's stop or last message) it would add half a second
+  // to every pre-empted pod on average, so the start is taken in the middle of its second then.
+  const exactEnd = end !== p.endedAt && end !== p.at;
+  const start = exactEnd ? Math.min(reportedStart + HALF_SECOND_MS, end) : reportedStart;
+  const kept = checkpointTimes.filter((t) => t >= reportedStart && t <= end).at(-1) ?? start;
   const secs = (ms: number) => Math.round(ms) / 1000;
   return {
     pod: p.pod,
@@ -71,7 +76,7 @@ export function preemptionRecord(
     at: new Date(p.at).toISOString(),
     reason: p.reason,
     ranSeconds: secs(end - start),
-    lostSeconds: secs(end - kept),
+    lostSeconds: secs(end - Math.max(kept, start)),
   };
 }
 
@@ -87,6 +92,7 @@ function trainerEnd(reported: number, agentStopped: number | undefined): number 
     : reported;
 }
 const SIDECAR_STOP_WINDOW_MS = 1_500;
+const HALF_SECOND_MS = 500;
 
 /**
  * GPU time used: every pre-empted pod's run plus the current pods'; wasted: the pre-empted pods' lost
