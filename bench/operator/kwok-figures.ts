@@ -2,6 +2,7 @@
  * The figures of a kwok benchmark run (kwok.ts), computed from what it saw, and their printout.
  */
 import { fmtMb, fmtMs, pct, perSecond, sum, type Sample } from './kwok-lib.js';
+import type { CpuUse } from '../lib/cpu.js';
 import type { RunReport } from './kwok-run.js';
 import type { OpsPoint, Sampler } from './kwok-sampling.js';
 import type { PodRec, TrialRec } from './kwok-watch.js';
@@ -55,6 +56,8 @@ export interface Figures {
   };
   reconcileThirds: Array<{ trials: string; hpojobMs: number; trialMs: number; hpojobBusy: number }>;
   heap: { usedMax: number; totalMax: number; externalMax: number };
+  /** CPU seconds by component over the run (bench/lib/cpu.ts). */
+  cpu: CpuUse;
   mem: Sampler;
   timedOut: boolean;
   injectErrors: number;
@@ -345,6 +348,7 @@ export function figures(r: RunReport): Figures {
     mem: r.sampler,
     timedOut: r.timedOut,
     injectErrors: r.injectErrors,
+    cpu: r.cpu,
     phases: [...r.views].map(([k, v]) => `${k.split('/')[1]}: ${v.phase ?? '?'} ${v.status?.progress ?? ''}`),
   };
 }

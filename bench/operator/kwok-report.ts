@@ -148,6 +148,7 @@ export function section(
     ),
     `| deepest work queue: hpojob / trial | ${all.map((f) => `${f.mem.maxDepth['hpojob'] ?? '–'} / ${f.mem.maxDepth['trial'] ?? '–'}`).join(' | ')} |`,
   ];
+  const cpuRows = cpuTable(all);
   const suggestRows = all.flatMap((f) =>
     f.suggest
       .filter((s) => s.n > 0)
@@ -209,6 +210,14 @@ The operator's work (leader's /metrics, API server counts):
 ${head}
 ${opRows.join('\n')}
 
+Where the machine's CPU went, from the HPOJobs' apply to the run's end (user + system time of each process
+from /proc, in CPU seconds and CPU milliseconds per trial; \`unaccounted\` is busy time of processes that
+ended during the run, such as \`kubectl\` calls and container runtimes' helpers; \`other\` is everything
+else on the machine):
+
+${head}
+${cpuRows.join('\n')}
+
 API server requests during each run:
 
 ${head}
@@ -228,4 +237,23 @@ ${outcome.join('\n')}
 
 ${notes(all).join('\n\n')}
 `;
+}
+
+/** CPU seconds (and ms per trial) by component, the roles in the first run's order, then the rest. */
+function cpuTable(all: Figures[]): string[] {
+  const roles: string[] = [];
+  for (const f of all) for (const r of f.cpu.byRole) if (!roles.includes(r.role)) roles.push(r.role);
+  const cell = (f: Figures, role: string): string => {
+    const s = f.cpu.byRole.find((r) => r.role === role)?.seconds ?? 0;
+    return `${s.toFixed(1)} s (${((s * 1000) / Math.max(1, f.trials)).toFixed(0)} ms)`;
+  };
+  return [
+    ...roles.map((role) => `| ${role} | ${all.map((f) => cell(f, role)).join(' | ')} |`),
+    `| machine busy / capacity (cores × wall time) | ${all
+      .map(
+        (f) =>
+          `${f.cpu.busySeconds.toFixed(0)} s / ${f.cpu.capacitySeconds.toFixed(0)} s (${((100 * f.cpu.busySeconds) / Math.max(1, f.cpu.capacitySeconds)).toFixed(0)} %)`,
+      )
+      .join(' | ')} |`,
+  ];
 }

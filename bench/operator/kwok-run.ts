@@ -3,6 +3,7 @@
  * their own, watched until they finish, with what the watches and the sampling saw meanwhile.
  */
 import { oneFloatJob } from '../../e2e/lib/jobs.js';
+import { bedServer, cpuSnapshot, cpuUse, programOf, type CpuUse, type RoleOf } from '../lib/cpu.js';
 import { kubectl, log, values } from './kwok-context.js';
 import { fmtMb, fmtMs, now, type Sample } from './kwok-lib.js';
 import {
@@ -88,6 +89,20 @@ export interface RunReport {
   samplerdLogs: LogLine[];
   pods0: UltronPods;
   injectErrors: number;
+  /** CPU seconds by component from the HPOJobs' apply to the run's end. */
+  cpu: CpuUse;
+}
+
+/** The role of a process during a run: the installed Ultron by pod, the bed's servers, this program. */
+function roleOf(pods: UltronPods): RoleOf {
+  return (p) => {
+    if (p.pid === process.pid) return 'this benchmark';
+    if (p.hostname === pods.leader) return 'operator (leader)';
+    if (p.hostname && pods.standby.includes(p.hostname)) return 'operator (standby)';
+    if (p.hostname && pods.samplerd.includes(p.hostname)) return 'samplerd';
+    if (programOf(p.cmdline) === 'kubectl') return 'kubectl (this benchmark)';
+    return bedServer(p);
+  };
 }
 
 /** `createdOnly`: stop once every trial exists (the burst run: the operator's creation rate alone). */
@@ -116,6 +131,7 @@ export async function runJobs(
   const apiBefore = apiserverCounts();
   const sampler = startSampling(pods0, () => [...trials.values()].filter((t) => t.ns === ns).length);
   await sampler.tick();
+  const cpu0 = cpuSnapshot(roleOf(pods0));
   const applied = now();
   let timedOut = false;
   try {
@@ -148,6 +164,7 @@ export async function runJobs(
     throw e;
   }
   const ended = now();
+  const cpu = cpuUse(cpu0, cpuSnapshot(roleOf(pods0)));
   await sampler.stop();
   // Let the last status writes land before counting requests.
   await new Promise((r) => setTimeout(r, 2000));
@@ -181,5 +198,6 @@ export async function runJobs(
     samplerdLogs,
     pods0,
     injectErrors: injectStats.errors - injected0,
+    cpu,
   };
 }

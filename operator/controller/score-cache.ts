@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ParamConfig, ResolvedHPOJobSpec } from '../api/index.js';
+import { canonicalJson } from './canonical.js';
 
 export interface CachedScore {
   /** The objective metric's reports, ascending by step. */
@@ -25,22 +26,10 @@ export interface ScoreCache {
   put(tenant: string, key: string, score: CachedScore): Promise<void>;
 }
 
-/** JSON with object keys sorted at every depth: the same value always gives the same text. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object')
-    return `{${Object.keys(v)
-      .sort()
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(v);
-}
-
 /** The cache key of a trial: its parameters, the job's pod template and objective metric. */
 export function scoreKey(params: ParamConfig, spec: ResolvedHPOJobSpec): string {
   const what = { params, template: spec.trialTemplate.template, metric: spec.objective.metric };
-  return createHash('sha256').update(canonical(what)).digest('hex');
+  return createHash('sha256').update(canonicalJson(what)).digest('hex');
 }
 
 /** How long a cached result is kept (its key's TTL). */

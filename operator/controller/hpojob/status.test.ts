@@ -1,7 +1,12 @@
 import type { HPOJob } from '../../api/index.js';
 import type { PlanActions } from '../../core/planner/index.js';
 import { emptyLedger } from './ledger.js';
+import { canonicalJson } from '../canonical.js';
 import { isFinished, nextStatus, onlyDeferrableChanged, statusChanged } from './status.js';
+
+/** A value as the API server returns it: keys sorted at every depth. */
+const asStored = <T>(v: T): T => JSON.parse(canonicalJson(v)) as T;
+const healthy = { healthy: true, reason: 'SamplerAnswering', message: "sampler 'tpe' is answering" };
 
 const NOW = '2026-12-01T00:00:00.000Z';
 const job: HPOJob = {
@@ -86,6 +91,28 @@ describe('HPOJob status', () => {
       ledger: emptyLedger(),
     });
     expect(statusChanged(s, again)).toBe(false);
+  });
+
+  it('sees no change in a status as the API server returns it (keys sorted), so writes nothing again', () => {
+    // The API server sorts a custom resource's keys; conditions are rebuilt in another order each pass.
+    const stored = asStored(
+      nextStatus({ job, now: NOW, actions: actions({}, 2), ledger: emptyLedger(), sampler: healthy }),
+    );
+    const again = nextStatus({
+      job: { ...job, status: stored },
+      now: '2026-12-01T00:00:09.000Z',
+      actions: actions({}, 2),
+      ledger: emptyLedger(),
+      sampler: healthy,
+    });
+    expect(statusChanged(stored, again)).toBe(false);
+    const fewer = nextStatus({
+      job: { ...job, status: stored },
+      now: NOW,
+      actions: actions({}, 1),
+      ledger: emptyLedger(),
+    });
+    expect(onlyDeferrableChanged(stored, fewer)).toBe(true);
   });
 
   it('tells what can wait (held back to one write a second) from what is written at once', () => {

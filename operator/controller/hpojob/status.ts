@@ -13,6 +13,7 @@ import {
   type StatusCondition,
 } from '../../api/index.js';
 import type { PlanActions } from '../../core/planner/index.js';
+import { canonicalJson, sameJson } from '../canonical.js';
 
 export interface SamplerHealth {
   healthy: boolean;
@@ -116,7 +117,7 @@ export const isFinished = (job: HPOJob): boolean =>
 
 /** Whether a reader could see a difference (lastTransitionTime aside, setCondition keeps it). */
 export function statusChanged(a: HPOJobStatus | undefined, b: HPOJobStatus): boolean {
-  return JSON.stringify(a ?? {}) !== JSON.stringify(b);
+  return !sameJson(a ?? {}, b);
 }
 
 /**
@@ -139,14 +140,14 @@ export function onlyDeferrableChanged(a: HPOJobStatus | undefined, b: HPOJobStat
     sampler: undefined,
     conditions: s.conditions?.map((c) => (c.type === C.Running ? { ...c, message: '' } : c)),
   });
-  return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
+  return sameJson(strip(a), strip(b));
 }
 
 /** The ledger `b` is `a` less some requests (settled: their Trials exist, which the cache shows). */
 function onlySettledRequestsDropped(a: SamplerStatus | undefined, b: SamplerStatus | undefined): boolean {
   if (!a || !b) return a === b;
-  const rest = (l: SamplerStatus) => JSON.stringify({ ...l, requests: undefined, nextIndex: undefined });
+  const rest = (l: SamplerStatus) => canonicalJson({ ...l, requests: undefined, nextIndex: undefined });
   if (rest(a) !== rest(b) || b.nextIndex < a.nextIndex) return false;
-  const before = new Map(a.requests.map((r) => [r.id, JSON.stringify(r)]));
-  return b.requests.every((r) => before.get(r.id) === JSON.stringify(r));
+  const before = new Map(a.requests.map((r) => [r.id, canonicalJson(r)]));
+  return b.requests.every((r) => before.get(r.id) === canonicalJson(r));
 }

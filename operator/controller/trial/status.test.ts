@@ -7,9 +7,11 @@ import {
   preemptionRecord,
   reachedStatus,
   trialStatus,
+  trialStatusChanged,
   trialUsage,
   withinPhase,
 } from './status.js';
+import { canonicalJson } from '../canonical.js';
 
 const NOW = '2026-12-01T00:00:00.000Z';
 const spec = applyDefaults(
@@ -47,6 +49,20 @@ function metrics(...losses: number[]) {
 }
 
 describe('Trial status', () => {
+  it('sees no change in a status as the API server returns it (keys sorted), so writes nothing again', () => {
+    const m = new MetricsStore();
+    m.apply('u', 2, { v: 1, kind: 'report', pod: 'p', line: 1, step: 1, values: { loss: 0.4, acc: 0.9 } });
+    const running = { ...observed, phase: 'Running' as const };
+    const first = trialStatus(trial, spec, running, m.get('u', 2), NOW);
+    // The API server sorts a custom resource's keys (the Running condition, metrics, the status itself).
+    const stored = JSON.parse(canonicalJson(first)) as typeof first;
+    const next = trialStatus({ ...trial, status: stored }, spec, running, m.get('u', 2), NOW);
+    expect(trialStatusChanged(stored, next)).toBe(false);
+    m.apply('u', 2, { v: 1, kind: 'report', pod: 'p', line: 2, step: 2, values: { loss: 0.3, acc: 0.9 } });
+    const moved = trialStatus({ ...trial, status: stored }, spec, running, m.get('u', 2), NOW);
+    expect(trialStatusChanged(stored, moved)).toBe(true);
+  });
+
   it('summarises params in the spec order and takes the objective by the strategy', () => {
     const s = trialStatus(
       trial,

@@ -21,6 +21,7 @@ import { paramsSummary } from '../../core/trial/index.js';
 import { inSpecOrder } from '../hpojob/trials.js';
 import type { TrialMetrics } from '../metrics-store.js';
 import type { PreemptedPod, TrialObservation } from './phase.js';
+import { sameJson } from '../canonical.js';
 
 // An agent's reason for storing no checkpoints is the Trial condition's reason: each must be one.
 const offReasonsCovered: { [R in CheckpointsOffReason]: R } = TrialReasons;
@@ -234,7 +235,7 @@ export function observationOf(
 
 /** Whether a reader could see a difference worth an API write. */
 export const trialStatusChanged = (a: TrialStatus | undefined, b: TrialStatus): boolean =>
-  JSON.stringify(a ?? {}) !== JSON.stringify(b);
+  !sameJson(a ?? {}, b);
 
 /**
  * The phase is the same: whatever else moved (metrics, a waiting message, a restart count) may wait for
