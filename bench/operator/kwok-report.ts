@@ -62,10 +62,10 @@ function notes(all: Figures[]): string[] {
   if (a) {
     const t = a.reconcileThirds;
     out.push(
-      `**Per trial the operator does much more work than the trial needs**: ${perTrial(a, 'PATCH trials/status')} Trial status ` +
+      `**The operator's writes per trial**: ${perTrial(a, 'PATCH trials/status')} Trial status ` +
         `writes (${a.writes['PATCH trials/status']} for ${a.trials} trials; the statuses the watch saw most often, for ` +
-        `${a.commonStatuses[1]} trials: ${a.commonStatuses[0]}; only ${a.modifiedPerTrial.toFixed(1)} writes per trial changed the ` +
-        `Trial, the others patched it with what it already had), ${perTrial(a, 'hpojobs/status writes')} HPOJob ` +
+        `${a.commonStatuses[1]} trials: ${a.commonStatuses[0]}; ${a.modifiedPerTrial.toFixed(1)} writes per trial changed the ` +
+        `Trial), ${perTrial(a, 'hpojobs/status writes')} HPOJob ` +
         `status writes, and ${(a.reconciles['trial reconciles'] ?? 0) / a.trials > 0 ? ((a.reconciles['trial reconciles'] ?? 0) / a.trials).toFixed(1) : '?'} trial ` +
         `reconciles. The HPOJob reconcile of the one big job took ${t.map((x) => `${fmtMs(x.hpojobMs)} (trials ${x.trials})`).join(', ')} ` +
         `on average, and the leader spent ${t.map((x) => `${Math.round(x.hpojobBusy * 100)} %`).join(' / ')} of the ` +

@@ -165,11 +165,15 @@ export class TrialReconciler {
       const built = this.o.workerJob(trial, job, spec);
       if (this.o.quota && !(await this.admitted(trial, job, spec, nowIso))) return;
       const created = await kube.createJob(built);
-      if (created === 'created')
+      if (created === 'created') {
         this.o.log.info(
           { namespace: ns, hpojob: job.metadata.name, trial: trial.metadata.name },
           'worker job created',
         );
+        // The Job's watch event brings the trial back for its first status (Pending: its pod starting).
+        // Written now, it would only say that the Job is not in the cache yet: one more write per trial.
+        if (trial.status?.phase === undefined) return;
+      }
     }
 
     // 5. The observed state (a trainer that exited 0 counts as Succeeded once its agent's last metrics
