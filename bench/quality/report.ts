@@ -200,6 +200,21 @@ export function headerLines(r: Results): string[] {
       .join(', ')} with their libraries' defaults, seeded.`,
   );
   for (const n of m.notes) lines.push(`Note: ${n}`);
+  const reused = reuseNote(r);
+  if (reused) lines.push(`Note: ${reused}`);
   lines.push('');
   return lines;
+}
+
+/** Which labels' runs are another's (run-cell.ts reusedRuns), counted over the cells. */
+function reuseNote(r: Results): string | undefined {
+  const counts = new Map<string, number>();
+  for (const cell of r.cells)
+    for (const [label, source] of Object.entries(cell.sameAs ?? {})) {
+      const key = `\`${label}\` ran as \`${source}\``;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  if (!counts.size) return undefined;
+  const parts = [...counts].map(([key, n]) => `${key} on ${n} of ${r.cells.length} cells`);
+  return `${parts.join(', ')}: auto hands every request to the delegate it picks for the space and budget, unchanged, so its runs there are the delegate's, reused rather than repeated (the smoke run reruns auto for real and checks that it gives the same evaluations).`;
 }

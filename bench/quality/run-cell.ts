@@ -3,7 +3,7 @@
  * over the bridge) and every peer (inside the worker), on the same problems and seed indices.
  */
 import type { ParamConfig } from '../../operator/api/index.js';
-import { getSamplerFactory, type Observation } from '../../operator/core/samplers/index.js';
+import { autoChoice, getSamplerFactory, type Observation } from '../../operator/core/samplers/index.js';
 import { Space } from '../../operator/core/space/index.js';
 import type { ProblemSpec, PythonWorker } from './bridge.js';
 import type { Cell, Plan } from './plan.js';
@@ -27,6 +27,11 @@ export interface CellResult {
   /** Configurations our samplers proposed that the space rejected (must stay empty). */
   invalid: string[];
   seconds: Record<string, number>;
+  /**
+   * Labels whose runs are another label's, by label: `ultron-auto` → the delegate it picked for this
+   * cell, when that delegate ran too. Absent in results written before 2026-12-03.
+   */
+  sameAs?: Record<string, string>;
 }
 
 export const ourLabel = (name: string): string => `ultron-${name}`;
@@ -78,6 +83,19 @@ function oursFor(plan: Plan, space: Space): string[] {
   });
 }
 
+/**
+ * Our samplers that would only repeat another of ours here. auto hands each request to the delegate it
+ * picks for the space and budget, unchanged (auto/sampler.ts: the delegate's own seed derivation), so its
+ * runs are the delegate's evaluation for evaluation; running both would double the most expensive
+ * sampler's time (gp, on every BBOB cell) for no new number. The smoke run checks the claim: it reruns
+ * auto for real and compares with the reused runs.
+ */
+function reusedRuns(plan: Plan, space: Space, budget: number): Record<string, string> {
+  if (!plan.ours.includes('auto')) return {};
+  const { delegate } = autoChoice(space, budget);
+  return plan.ours.includes(delegate) ? { [ourLabel('auto')]: ourLabel(delegate) } : {};
+}
+
 type Runner = (k: number, seed: number) => Promise<number[]>;
 
 /** One runner per label: ours (that accept the space) first, then the peers. */
@@ -124,7 +142,10 @@ export async function runCell(
     seconds: {},
   };
   const { problems, opened, space } = await openCell(worker, cell);
-  for (const [label, run] of runners(worker, cell, plan, peers, problems, space, result.invalid)) {
+  const sameAs = reusedRuns(plan, space, cell.budget);
+  const all = runners(worker, cell, plan, peers, problems, space, result.invalid);
+  for (const [label, run] of all) {
+    if (sameAs[label]) continue;
     const t0 = performance.now();
     const runs: Run[] = [];
     for (let k = 0; k < cell.seeds; k++) {
@@ -134,6 +155,11 @@ export async function runCell(
     result.runs[label] = runs;
     result.seconds[label] = (performance.now() - t0) / 1000;
   }
+  // Every label in the runners' order (the tables' column order), a reused one where it would have run.
+  const ran = result.runs;
+  result.runs = Object.fromEntries(all.map(([label]) => [label, ran[sameAs[label] ?? label]!]));
+  for (const label of Object.keys(sameAs)) result.seconds[label] = 0;
+  if (Object.keys(sameAs).length) result.sameAs = sameAs;
   return result;
 }
 
