@@ -16,7 +16,11 @@ const common = {
 };
 export default {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/operator/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/operator/**/*.test.ts', '<rootDir>/bench/**/*.test.ts'],
+    },
     {
       ...common,
       displayName: 'e2e',

@@ -181,8 +181,22 @@ function render(r: Results, out: string): string {
   );
 }
 
+/** The invocation as the report names it: where files went (--out, --results) measured nothing. */
+function commandLine(argv: string[]): string {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (/^--(out|results)(=|$)/.test(a)) {
+      if (!a.includes('=')) i++;
+      continue;
+    }
+    kept.push(a);
+  }
+  return `npm run bench:quality${kept.length ? ` -- ${kept.join(' ')}` : ''}`;
+}
+
 async function main(): Promise<void> {
-  const command = `npm run bench:quality${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const command = commandLine(process.argv.slice(2));
   let results: Results;
   let rerunValues: Record<string, number[]> = {};
   const reportFrom = opt('report');
