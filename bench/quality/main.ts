@@ -23,7 +23,8 @@ import { bbobSection, headerLines, sklearnSection } from './report.js';
 import { mergeResults } from './merge.js';
 import type { Results } from './results.js';
 import { describeRun } from './meta.js';
-import { ourLabel, rerun, runCell, type CellResult } from './run-cell.js';
+import { ourLabel, rerun, type CellResult } from './run-cell.js';
+import { runCellInThread } from './cell-thread.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const OPTIONS = {
@@ -63,7 +64,7 @@ const python = opt('python') ?? join(ROOT, 'bench/quality/.venv/bin/python');
 const script = join(ROOT, 'bench/quality/worker.py');
 const smoke = args.smoke === true || process.env.BENCH_QUALITY_SMOKE === '1';
 
-function planFromOptions(): Plan {
+function planOptions(): PlanOptions {
   const o: PlanOptions = { smoke };
   const set = opt('set');
   if (set) o.set = set as SeedSet;
@@ -80,7 +81,7 @@ function planFromOptions(): Plan {
   o.jobs = num('jobs');
   // Undefined fields mean "the preset's value".
   for (const k of Object.keys(o) as (keyof PlanOptions)[]) if (o[k] === undefined) delete o[k];
-  return makePlan(o);
+  return o;
 }
 
 /** Runs `tasks` with at most `jobs` in flight, results in input order. */
@@ -98,10 +99,11 @@ async function pool<T>(jobs: number, tasks: Array<() => Promise<T>>): Promise<T[
 }
 
 async function measure(
-  plan: Plan,
+  options: PlanOptions,
   partial: (r: Results) => void,
 ): Promise<{ results: Results; rerunValues: Record<string, number[]> }> {
   const t0 = performance.now();
+  const plan = makePlan(options);
   const probe = new PythonWorker(python, script);
   const hello = await probe.hello();
   await probe.close();
@@ -127,22 +129,17 @@ async function measure(
     plan.jobs,
     order.map((cell) => async (): Promise<CellResult> => {
       const c0 = performance.now();
-      const worker = new PythonWorker(python, script);
-      try {
-        const result = await runCell(worker, cell, plan, peers);
-        log(`${cell.name}: ${((performance.now() - c0) / 1000).toFixed(1)} s`);
-        finished.set(cell, result);
-        // What has finished so far, in plan order: a run stopped early still leaves a report.
-        const sofar = plan.cells.filter((c) => finished.has(c)).map((c) => finished.get(c)!);
-        const note = `partial results: ${sofar.length} of ${plan.cells.length} cells finished.`;
-        partial({
-          meta: describeRun(plan, hello.versions, [...notes, note], sofar, (performance.now() - t0) / 1000),
-          cells: sofar,
-        });
-        return result;
-      } finally {
-        await worker.close();
-      }
+      const result = await runCellInThread({ plan: options, cell: cell.name, peers, python, script });
+      log(`${cell.name}: ${((performance.now() - c0) / 1000).toFixed(1)} s`);
+      finished.set(cell, result);
+      // What has finished so far, in plan order: a run stopped early still leaves a report.
+      const sofar = plan.cells.filter((c) => finished.has(c)).map((c) => finished.get(c)!);
+      const note = `partial results: ${sofar.length} of ${plan.cells.length} cells finished.`;
+      partial({
+        meta: describeRun(plan, hello.versions, [...notes, note], sofar, (performance.now() - t0) / 1000),
+        cells: sofar,
+      });
+      return result;
     }),
   );
   const cells = plan.cells.map((c) => done[order.indexOf(c)]!);
@@ -203,14 +200,15 @@ async function main(): Promise<void> {
   if (reportFrom) {
     results = mergeResults(reportFrom.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')) as Results));
   } else {
-    const plan = planFromOptions();
+    const options = planOptions();
+    const plan = makePlan(options);
     const file = opt('results') ?? join(ROOT, `bench/quality/out/${plan.smoke ? 'smoke' : plan.set}.json`);
     mkdirSync(dirname(file), { recursive: true });
     const stamp = (r: Results): Results => {
       r.meta.sources = [{ command, date: r.meta.date, seconds: r.meta.seconds, jobs: r.meta.jobs }];
       return r;
     };
-    ({ results, rerunValues } = await measure(plan, (r) =>
+    ({ results, rerunValues } = await measure(options, (r) =>
       writeFileSync(`${file}.partial`, JSON.stringify(stamp(r))),
     ));
     writeFileSync(file, JSON.stringify(stamp(results)));
