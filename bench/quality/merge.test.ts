@@ -48,7 +48,7 @@ describe('mergeResults', () => {
     '2026-12-03T13:20:00.000Z',
     'npm run bench:quality -- --dims 2,5',
     [cell('f1-d2', 3), cell('f1-d5', 4)],
-    ['`optuna-gp` did not run.'],
+    ['`optuna-gp` did not run.', 'only here.'],
   );
   const merged = mergeResults([stopped, rest]);
 
@@ -64,6 +64,7 @@ describe('mergeResults', () => {
   it('replaces the stopped run’s partial note by the cells each source gave', () => {
     expect(merged.meta.notes).toEqual([
       '`optuna-gp` did not run.',
+      '(source 2) only here.',
       'Cells by source: source 1 (`npm run bench:quality`, 2026-12-03 11:41 UTC) (stopped early: 3 of 6 cells finished) gave f1-d10, svc-digits; source 2 (`npm run bench:quality -- --dims 2,5`, 2026-12-03 13:20 UTC) gave f1-d2, f1-d5.',
     ]);
     expect(merged.meta.sources).toHaveLength(2);

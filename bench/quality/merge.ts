@@ -50,7 +50,13 @@ export function mergeResults(list: Results[]): Results {
     const [x, y] = [rank(a), rank(b)];
     return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
   });
-  const notes = [...new Set(list.flatMap((r) => r.meta.notes))].filter((n) => !PARTIAL.test(n));
+  // A note every source made stands as it is; one that only some made says whose it is.
+  const notes: string[] = [];
+  for (const n of new Set(list.flatMap((r) => r.meta.notes))) {
+    if (PARTIAL.test(n)) continue;
+    const whose = list.flatMap((r, i) => (r.meta.notes.includes(n) ? [i + 1] : []));
+    notes.push(whose.length === list.length ? n : `(source ${whose.join(', ')}) ${n}`);
+  }
   return {
     meta: {
       ...last,
