@@ -2,6 +2,7 @@
  * The figures of a kwok benchmark run (kwok.ts), computed from what it saw, and their printout.
  */
 import { fmtMb, fmtMs, pct, perSecond, sum, type Sample } from './kwok-lib.js';
+import { METRICS_GRACE_MS } from '../../operator/controller/trial/phase.js';
 import type { CpuUse } from '../lib/cpu.js';
 import type { RunReport } from './kwok-run.js';
 import type { OpsPoint, Sampler } from './kwok-sampling.js';
@@ -14,6 +15,12 @@ export interface Figures {
   trials: number;
   succeeded: number;
   withoutObjective: number;
+  /**
+   * Of those, the trials whose metrics this program sent more than METRICS_GRACE_MS after kwok's
+   * finishedAt of the trainer: the operator had stopped waiting for them (the benchmark's lag, not the
+   * operator's).
+   */
+  withoutObjectiveLate: number;
   notSucceeded: Record<string, number>;
   createdPerSec: number;
   createdPerSecSteady: number;
@@ -92,6 +99,7 @@ export function figures(r: RunReport): Figures {
       const v = f(t, podOf.get(key), r.jobsAdded.get(key));
       return v === undefined || !Number.isFinite(v) ? [] : [v];
     });
+  const noObjective = r.trials.filter((t) => t.phase === 'Succeeded' && t.objective === undefined);
   // Turnaround per job: the k-th finish of a job is followed by its (parallelism + k)-th trial.
   const turnaround: number[] = [];
   for (const s of r.specs) {
@@ -295,7 +303,15 @@ export function figures(r: RunReport): Figures {
     createdOnly: r.createdOnly,
     trials: n,
     succeeded: r.trials.filter((t) => t.phase === 'Succeeded').length,
-    withoutObjective: r.trials.filter((t) => t.phase === 'Succeeded' && t.objective === undefined).length,
+    withoutObjective: noObjective.length,
+    withoutObjectiveLate: noObjective.filter((t) => {
+      const p = podOf.get(`${t.ns}/${t.job}-${t.index}`);
+      return (
+        p?.injected !== undefined &&
+        p.trainerFinishedAt !== undefined &&
+        p.injected > p.trainerFinishedAt + METRICS_GRACE_MS
+      );
+    }).length,
     notSucceeded,
     createdPerSec: n > 1 ? (n - 1) / ((last - first) / 1000) : NaN,
     createdPerSecSteady: n > parallel + 1 ? (n - 1 - parallel) / ((last - steadyFrom) / 1000) : NaN,

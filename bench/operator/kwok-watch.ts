@@ -35,6 +35,8 @@ export interface PodRec {
   succeeded?: number;
   injected?: number;
   injectedAck?: number;
+  /** The trainer's terminated.finishedAt as kwok wrote it (ms since the epoch). */
+  trainerFinishedAt?: number;
 }
 export interface JobView {
   phase?: string;
@@ -145,6 +147,8 @@ export function onPod(bus: Bus, type: string, o: k8s.KubernetesObject): void {
   if (pod.spec?.nodeName) r.bound ??= at;
   const trainer = pod.status?.containerStatuses?.find((c) => c.name === 'trainer')?.state;
   if (trainer?.running || trainer?.terminated) r.running ??= at;
+  const finishedAt = trainer?.terminated?.finishedAt as Date | string | undefined;
+  if (finishedAt !== undefined) r.trainerFinishedAt ??= new Date(finishedAt).getTime();
   if (pod.status?.phase === 'Succeeded') r.succeeded ??= at;
   if (r.injected === undefined && (inject === 'added' || r.running !== undefined)) {
     r.injected = at;
