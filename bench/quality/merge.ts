@@ -10,6 +10,12 @@ import type { Results } from './results.js';
 
 const PARTIAL = /^partial results: /;
 
+/** A BBOB cell's function and dimension from its name (`f21-d5`), or undefined for another suite's. */
+function bbobCell(c: Results['cells'][number]): { f: number; d: number } | undefined {
+  const m = c.suite === 'bbob' ? /^f(\d+)-d(\d+)$/.exec(c.cell) : null;
+  return m ? { f: Number(m[1]), d: Number(m[2]) } : undefined;
+}
+
 /** Which of the merged cells each source gave, in source order. */
 function cellsBySource(list: Results[], byName: Map<string, Results['cells'][number]>): string {
   const parts = list.map((r, i) => {
@@ -23,12 +29,9 @@ function cellsBySource(list: Results[], byName: Map<string, Results['cells'][num
 }
 
 const bbobParts = (cells: Results['cells']): { functions: number[]; dimensions: number[] } => {
-  const names = cells.filter((c) => c.suite === 'bbob').map((c) => /^f(\d+)-d(\d+)$/.exec(c.cell)!);
+  const parsed = cells.flatMap((c) => bbobCell(c) ?? []);
   const sorted = (xs: number[]) => [...new Set(xs)].sort((a, b) => a - b);
-  return {
-    functions: sorted(names.map((m) => Number(m[1]))),
-    dimensions: sorted(names.map((m) => Number(m[2]))),
-  };
+  return { functions: sorted(parsed.map((p) => p.f)), dimensions: sorted(parsed.map((p) => p.d)) };
 };
 
 export function mergeResults(list: Results[]): Results {
@@ -43,8 +46,8 @@ export function mergeResults(list: Results[]): Results {
   if (sets.size > 1) throw new Error('--report: cannot merge tuning-set and reporting-set results');
   // The plan's order: BBOB by dimension, then function; scikit-learn tasks as they came.
   const rank = (c: Results['cells'][number]): [number, number, number] => {
-    const m = /^f(\d+)-d(\d+)$/.exec(c.cell);
-    return c.suite === 'bbob' && m ? [0, Number(m[2]), Number(m[1])] : [1, 0, 0];
+    const b = bbobCell(c);
+    return b ? [0, b.d, b.f] : [1, 0, 0];
   };
   const cells = [...byName.values()].sort((a, b) => {
     const [x, y] = [rank(a), rank(b)];
