@@ -14,8 +14,8 @@ import type { Rng } from '../../rng.js';
 import { createSobol } from '../sobol.js';
 import { MAX_SOBOL_DIMENSION } from '../sobol-directions.js';
 import type { Encoding } from './encoding.js';
-import { minimize } from './lbfgs.js';
-import { logEI } from './logei.js';
+import { minimize, type SplitObjective } from './lbfgs.js';
+import { logEI, type LogEI } from './logei.js';
 import type { Posterior } from './posterior.js';
 
 export interface AcquisitionOptions {
@@ -136,14 +136,21 @@ function continuousSearch(model: Posterior, best: number, start: Scored, coords:
   const point = Float64Array.from(start.point);
   const gMean = new Float64Array(coords.length);
   const gVar = new Float64Array(coords.length);
-  const objective = (t: Float64Array, grad: Float64Array): number => {
-    coords.forEach((c, j) => (point[c] = t[j]! / scales[j]!));
-    const p = model.predictWithGradient(point, coords, gMean, gVar);
-    const ei = logEI(p.mean, p.variance, best);
-    for (let j = 0; j < coords.length; j++) {
-      grad[j] = -(ei.dMean * gMean[j]! + ei.dVariance * gVar[j]!) / scales[j]!;
-    }
-    return -ei.value;
+  let lastEI: LogEI | undefined;
+  const objective: SplitObjective = {
+    value(t) {
+      coords.forEach((c, j) => (point[c] = t[j]! / scales[j]!));
+      const p = model.predictKeeping(point);
+      lastEI = logEI(p.mean, p.variance, best);
+      return -lastEI.value;
+    },
+    gradient(grad) {
+      model.gradientOfLast(coords, gMean, gVar);
+      const ei = lastEI!;
+      for (let j = 0; j < coords.length; j++) {
+        grad[j] = -(ei.dMean * gMean[j]! + ei.dVariance * gVar[j]!) / scales[j]!;
+      }
+    },
   };
   const r = minimize(
     objective,

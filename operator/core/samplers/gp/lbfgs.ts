@@ -10,6 +10,17 @@
 /** f(x), writing ∇f(x) into `grad`. */
 export type Objective = (x: Float64Array, grad: Float64Array) => number;
 
+/**
+ * An objective whose gradient costs more than its value (the marginal likelihood's needs K⁻¹, its value
+ * only the Cholesky factor): `value(x)` is f(x), `gradient(grad)` writes ∇f at the x of the last `value`
+ * call. The line search asks for the gradient only at the points it accepts; same results as an
+ * `Objective`, fewer gradients.
+ */
+export interface SplitObjective {
+  value(x: Float64Array): number;
+  gradient(grad: Float64Array): void;
+}
+
 export interface LbfgsOptions {
   lower?: ArrayLike<number>;
   upper?: ArrayLike<number>;
@@ -28,14 +39,26 @@ export interface LbfgsResult {
   value: number;
   /** Objective evaluations made, the first included. */
   evaluations: number;
+  /** Gradients computed (at most one per accepted point). */
+  gradients: number;
   iterations: number;
 }
 
 const ARMIJO = 1e-4;
 const MAX_BACKTRACKS = 20;
 
-export function minimize(f: Objective, x0: ArrayLike<number>, options: LbfgsOptions): LbfgsResult {
+export function minimize(
+  objective: Objective | SplitObjective,
+  x0: ArrayLike<number>,
+  options: LbfgsOptions,
+): LbfgsResult {
   const m = x0.length;
+  const f = typeof objective === 'function' ? splitOf(objective, m) : objective;
+  let gradients = 0;
+  const gradientInto = (out: Float64Array): void => {
+    f.gradient(out);
+    gradients++;
+  };
   const lower = options.lower;
   const upper = options.upper;
   const memory = options.memory ?? 8;
@@ -49,7 +72,7 @@ export function minimize(f: Objective, x0: ArrayLike<number>, options: LbfgsOpti
   let x = Float64Array.from(x0);
   project(x);
   let g = new Float64Array(m);
-  let fx = f(x, g);
+  let fx = f.value(x);
   let evaluations = 1;
   const ss: Float64Array[] = [];
   const ys: Float64Array[] = [];
@@ -58,7 +81,8 @@ export function minimize(f: Objective, x0: ArrayLike<number>, options: LbfgsOpti
   const held = new Uint8Array(m);
   const alphas = new Float64Array(memory);
   let iterations = 0;
-  if (!Number.isFinite(fx)) return { x, value: fx, evaluations, iterations };
+  if (!Number.isFinite(fx)) return { x, value: fx, evaluations, gradients, iterations };
+  gradientInto(g);
   for (; iterations < options.maxIterations; iterations++) {
     // Coordinates held at a bound, and the projected gradient's size.
     let pgMax = 0;
@@ -106,7 +130,7 @@ export function minimize(f: Objective, x0: ArrayLike<number>, options: LbfgsOpti
       project(xNew);
       let decrease = 0;
       for (let i = 0; i < m; i++) decrease += g[i]! * (xNew[i]! - x[i]!);
-      fNew = f(xNew, gNew);
+      fNew = f.value(xNew);
       evaluations++;
       if (Number.isFinite(fNew) && fNew <= fx + ARMIJO * decrease) {
         accepted = true;
@@ -115,6 +139,17 @@ export function minimize(f: Objective, x0: ArrayLike<number>, options: LbfgsOpti
       step *= 0.5;
     }
     if (!accepted) break;
+    const improvement = fx - fNew;
+    // The last iteration needs no gradient at its point: nothing reads it.
+    const last =
+      improvement <= relTol * Math.max(1, Math.abs(fNew)) || iterations + 1 >= options.maxIterations;
+    if (last) {
+      x = xNew;
+      fx = fNew;
+      iterations++;
+      break;
+    }
+    gradientInto(gNew);
     const s = new Float64Array(m);
     const y = new Float64Array(m);
     for (let i = 0; i < m; i++) {
@@ -132,16 +167,20 @@ export function minimize(f: Objective, x0: ArrayLike<number>, options: LbfgsOpti
       ys.push(y);
       rhos.push(1 / sy);
     }
-    const improvement = fx - fNew;
     x = xNew;
     g = gNew;
     fx = fNew;
-    if (improvement <= relTol * Math.max(1, Math.abs(fx))) {
-      iterations++;
-      break;
-    }
   }
-  return { x, value: fx, evaluations, iterations };
+  return { x, value: fx, evaluations, gradients, iterations };
+}
+
+/** A plain objective as a split one: the gradient of each evaluation is kept until asked for. */
+function splitOf(f: Objective, m: number): SplitObjective {
+  const last = new Float64Array(m);
+  return {
+    value: (x) => f(x, last),
+    gradient: (grad) => grad.set(last),
+  };
 }
 
 function dot(a: Float64Array, b: Float64Array): number {

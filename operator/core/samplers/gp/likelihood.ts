@@ -9,14 +9,15 @@
  * per inverse squared lengthscale (most mass near ℓ = 1, the whole range), Gamma(2, 1) on the signal
  * variance s, Gamma(1.1, 30) on the noise variance; the noise stays ≥ minNoise.
  *
- * Speed: one evaluation is a Cholesky factorisation and an inverse, ~n³/2 multiply-adds. Up to
+ * Speed: one evaluation is a Cholesky factorisation, n³/6 multiply-adds, and its gradient (at the points
+ * the line search accepts) an inverse, n³/3 more. Up to
  * `subsetSize` observations the fit runs to convergence on all of them; beyond, it converges on an
  * evenly spaced subset of `subsetSize` (by index) and then takes `refineIterations` L-BFGS steps on
  * all, started from the subset's optimum with its curvature discarded (skipped when the table of
  * pairwise differences would pass 4M numbers, e.g. ~900 trials of 10 parameters). Deterministic.
  */
 import { pairDeltas, type Inputs, type KernelParams } from './kernel.js';
-import { minimize } from './lbfgs.js';
+import { minimize, type SplitObjective } from './lbfgs.js';
 import { cholesky, inverseFromCholesky, solveCholesky } from './linalg.js';
 // Module-level aliases: under a vm context (jest) every `Math.` lookup goes through the global proxy.
 const { exp, sqrt, log } = Math;
@@ -54,9 +55,103 @@ export function paramsOf(
 }
 
 /**
- * −(log marginal likelihood + log prior) at θ, its gradient into `grad`; `deltas` are the inputs'
- * pairDeltas. +∞ when K is not numerically positive definite there (the line search steps back).
+ * −(log marginal likelihood + log prior) as a function of θ for the line search: its value needs K's
+ * Cholesky factor (n³/6 multiply-adds), its gradient K⁻¹ as well (n³/3 more), so the gradient is
+ * computed only for the points the line search accepts. `deltas` are the inputs' pairDeltas. The value
+ * is +∞ where K is not numerically positive definite (the line search steps back).
  */
+export interface LogPosteriorObjective extends SplitObjective {
+  /** K's factor and α = K⁻¹y of the last evaluation if it was at θ (and finite): the posterior's own. */
+  factorAt(theta: ArrayLike<number>): Factor | undefined;
+}
+
+/** A Cholesky factor L of K and α = K⁻¹y. */
+export interface Factor {
+  l: Float64Array;
+  alpha: Float64Array;
+}
+
+export function logPosteriorObjective(
+  inputs: Inputs,
+  deltas: Float64Array,
+  y: Float64Array,
+  minNoise: number,
+  deterministic: boolean,
+): LogPosteriorObjective {
+  const { n, d } = inputs;
+  // The last evaluation's state, for its gradient.
+  const kMat = new Float64Array(n * n);
+  const slope = new Float64Array(n * n); // s·∂matern/∂r², upper triangle
+  let last:
+    | { theta: Float64Array; l: Float64Array; alpha: Float64Array; params: KernelParams; extra: number }
+    | undefined;
+  return {
+    factorAt(theta) {
+      if (!last || last.theta.some((t, k) => t !== theta[k])) return undefined;
+      return { l: last.l, alpha: last.alpha };
+    },
+    value(theta) {
+      const params = paramsOf(theta, d, minNoise, deterministic);
+      const { rho, scale, noise } = params;
+      const extra = deterministic ? 0 : exp(theta[d + 1]!);
+      last = undefined;
+      for (let i = 0, p = 0; i < n; i++) {
+        kMat[i * n + i] = scale + noise;
+        for (let j = i + 1; j < n; j++, p += d) {
+          let r2 = 0;
+          for (let k = 0; k < d; k++) r2 += rho[k]! * deltas[p + k]!;
+          const r = SQRT5 * sqrt(r2);
+          const e = exp(-r);
+          const v = scale * (1 + r + (r * r) / 3) * e;
+          kMat[i * n + j] = v;
+          kMat[j * n + i] = v;
+          slope[i * n + j] = scale * (-5 / 6) * (1 + r) * e;
+        }
+      }
+      const l = cholesky(kMat, n);
+      if (!l) return Infinity;
+      const alpha = solveCholesky(l, n, y);
+      let quad = 0;
+      let logDet = 0;
+      for (let i = 0; i < n; i++) {
+        quad += y[i]! * alpha[i]!;
+        logDet += 2 * log(l[i * n + i]!);
+      }
+      let logPrior = 0;
+      for (let k = 0; k < d; k++) logPrior -= 0.1 / rho[k]! + 0.1 * rho[k]!;
+      logPrior += log(scale) - scale;
+      logPrior += 0.1 * log(noise) - 30 * noise;
+      last = { theta: Float64Array.from(theta), l, alpha, params, extra };
+      return 0.5 * quad + 0.5 * logDet + 0.5 * n * LOG_2PI - logPrior;
+    },
+    gradient(grad) {
+      if (!last) throw new RangeError('gp: no finite evaluation to take the gradient of');
+      const { l, alpha, extra } = last;
+      const { rho, scale, noise } = last.params;
+      const inv = inverseFromCholesky(l, n);
+      // W = ααᵀ − K⁻¹; ∂/∂θ_j = ½ Σ_ij W_ij ∂K_ij/∂θ_j, summed over i < j twice and the diagonal once.
+      const gRho = new Float64Array(d);
+      let gScale = 0;
+      let gNoise = 0;
+      for (let i = 0, p = 0; i < n; i++) {
+        const wii = alpha[i]! * alpha[i]! - inv[i * n + i]!;
+        gScale += 0.5 * wii * scale;
+        gNoise += 0.5 * wii * extra;
+        for (let j = i + 1; j < n; j++, p += d) {
+          const w = alpha[i]! * alpha[j]! - inv[i * n + j]!;
+          gScale += w * kMat[i * n + j]!;
+          const ws = w * slope[i * n + j]!;
+          for (let k = 0; k < d; k++) gRho[k] = gRho[k]! + ws * deltas[p + k]!;
+        }
+      }
+      for (let k = 0; k < d; k++) grad[k] = -(gRho[k]! * rho[k]! + 0.1 / rho[k]! - 0.1 * rho[k]!);
+      grad[d] = -(gScale + 1 - scale);
+      grad[d + 1] = deterministic ? 0 : -(gNoise + (0.1 / noise - 30) * extra);
+    },
+  };
+}
+
+/** −(log marginal likelihood + log prior) at θ, its gradient into `grad` (logPosteriorObjective's). */
 export function negLogPosterior(
   inputs: Inputs,
   deltas: Float64Array,
@@ -66,59 +161,10 @@ export function negLogPosterior(
   minNoise: number,
   deterministic: boolean,
 ): number {
-  const { n, d } = inputs;
-  const { rho, scale, noise } = paramsOf(theta, d, minNoise, deterministic);
-  const extra = deterministic ? 0 : exp(theta[d + 1]!);
-  const kMat = new Float64Array(n * n);
-  const slope = new Float64Array(n * n); // s·∂matern/∂r², upper triangle
-  for (let i = 0, p = 0; i < n; i++) {
-    kMat[i * n + i] = scale + noise;
-    for (let j = i + 1; j < n; j++, p += d) {
-      let r2 = 0;
-      for (let k = 0; k < d; k++) r2 += rho[k]! * deltas[p + k]!;
-      const r = SQRT5 * sqrt(r2);
-      const e = exp(-r);
-      const v = scale * (1 + r + (r * r) / 3) * e;
-      kMat[i * n + j] = v;
-      kMat[j * n + i] = v;
-      slope[i * n + j] = scale * (-5 / 6) * (1 + r) * e;
-    }
-  }
-  const l = cholesky(kMat, n);
-  if (!l) return Infinity;
-  const alpha = solveCholesky(l, n, y);
-  let quad = 0;
-  let logDet = 0;
-  for (let i = 0; i < n; i++) {
-    quad += y[i]! * alpha[i]!;
-    logDet += 2 * log(l[i * n + i]!);
-  }
-  const inv = inverseFromCholesky(l, n);
-  // W = ααᵀ − K⁻¹; ∂/∂θ_j = ½ Σ_ij W_ij ∂K_ij/∂θ_j, summed over i < j twice and the diagonal once.
-  const gRho = new Float64Array(d);
-  let gScale = 0;
-  let gNoise = 0;
-  for (let i = 0, p = 0; i < n; i++) {
-    const wii = alpha[i]! * alpha[i]! - inv[i * n + i]!;
-    gScale += 0.5 * wii * scale;
-    gNoise += 0.5 * wii * extra;
-    for (let j = i + 1; j < n; j++, p += d) {
-      const w = alpha[i]! * alpha[j]! - inv[i * n + j]!;
-      gScale += w * kMat[i * n + j]!;
-      const ws = w * slope[i * n + j]!;
-      for (let k = 0; k < d; k++) gRho[k] = gRho[k]! + ws * deltas[p + k]!;
-    }
-  }
-  let logPrior = 0;
-  for (let k = 0; k < d; k++) {
-    logPrior -= 0.1 / rho[k]! + 0.1 * rho[k]!;
-    grad[k] = -(gRho[k]! * rho[k]! + 0.1 / rho[k]! - 0.1 * rho[k]!);
-  }
-  logPrior += log(scale) - scale;
-  grad[d] = -(gScale + 1 - scale);
-  logPrior += 0.1 * log(noise) - 30 * noise;
-  grad[d + 1] = deterministic ? 0 : -(gNoise + (0.1 / noise - 30) * extra);
-  return 0.5 * quad + 0.5 * logDet + 0.5 * n * LOG_2PI - logPrior;
+  const objective = logPosteriorObjective(inputs, deltas, y, minNoise, deterministic);
+  const value = objective.value(theta);
+  if (Number.isFinite(value)) objective.gradient(grad);
+  return value;
 }
 
 /** The starting θ: every lengthscale the whole range, unit signal variance, noise 0.01. */
@@ -152,6 +198,11 @@ export interface Fit {
   theta: Float64Array;
   /** Objective evaluations, for tests and the benchmark. */
   evaluations: number;
+  /**
+   * K's factor at θ on all the inputs when the fit's last evaluation was there (a fit on all of them, or
+   * a refinement): Posterior.fit would compute the same numbers again.
+   */
+  factor?: Factor;
 }
 
 /** Maximises the marginal likelihood (plus priors) of y (standardised) over the kernel's parameters. */
@@ -160,13 +211,22 @@ export function fitKernel(inputs: Inputs, y: Float64Array, options: FitOptions):
   const box = bounds(d);
   let theta = defaultTheta(d, options.minNoise);
   if (options.deterministic) box.lower[d + 1] = box.upper[d + 1] = theta[d + 1]!;
+  let factor: Factor | undefined;
   const run = (data: Inputs, targets: Float64Array, start: Float64Array, iterations: number) => {
-    const deltas = pairDeltas(data);
-    return minimize(
-      (t, g) => negLogPosterior(data, deltas, targets, t, g, options.minNoise, options.deterministic),
-      start,
-      { ...box, maxIterations: iterations, gradientTolerance: 1e-2 * Math.max(1, data.n / 50) },
+    const objective = logPosteriorObjective(
+      data,
+      pairDeltas(data),
+      targets,
+      options.minNoise,
+      options.deterministic,
     );
+    const r = minimize(objective, start, {
+      ...box,
+      maxIterations: iterations,
+      gradientTolerance: 1e-2 * Math.max(1, data.n / 50),
+    });
+    factor = data === inputs ? objective.factorAt(r.x) : undefined;
+    return r;
   };
   let evaluations = 0;
   if (n <= options.subsetSize) {
@@ -186,7 +246,13 @@ export function fitKernel(inputs: Inputs, y: Float64Array, options: FitOptions):
       const fine = run(inputs, y, theta, options.refineIterations);
       evaluations += fine.evaluations;
       if (Number.isFinite(fine.value)) theta = fine.x;
+      else factor = undefined;
     }
   }
-  return { params: paramsOf(theta, d, options.minNoise, options.deterministic), theta, evaluations };
+  return {
+    params: paramsOf(theta, d, options.minNoise, options.deterministic),
+    theta,
+    evaluations,
+    ...(factor ? { factor } : {}),
+  };
 }

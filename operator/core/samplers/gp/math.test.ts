@@ -152,6 +152,32 @@ describe('marginal likelihood', () => {
     );
   });
 
+  it('hands over the factor of its last evaluation on all observations: the posterior’s own, exactly', () => {
+    const inputs = randomInputs(60, 3, 9, [2]);
+    const y = Float64Array.from(
+      { length: 60 },
+      (_, i) => Math.cos(4 * inputs.x[i * 3]!) + inputs.x[i * 3 + 2]!,
+    );
+    const options = {
+      minNoise: 1e-6,
+      subsetSize: 80,
+      refineIterations: 2,
+      maxIterations: 50,
+      deterministic: false,
+    };
+    for (const fit of [
+      fitKernel(inputs, y, options),
+      fitKernel(inputs, y, { ...options, subsetSize: 30 }), // refined on all
+    ]) {
+      const factor = choleskyJittered(kernelMatrix(fit.params, inputs), 60)!;
+      expect(factor.jitter).toBe(0);
+      expect(fit.factor?.l).toEqual(factor.l);
+      expect(fit.factor?.alpha).toEqual(solveCholesky(factor.l, 60, y));
+    }
+    // Fitted on a subset only: its last evaluation was not on all observations.
+    expect(fitKernel(inputs, y, { ...options, subsetSize: 30, refineIterations: 0 }).factor).toBeUndefined();
+  });
+
   it('keeps the noise at its floor for a deterministic objective', () => {
     const inputs = randomInputs(20, 2, 5);
     const y = Float64Array.from({ length: 20 }, (_, i) => inputs.x[i * 2]!);
@@ -241,6 +267,19 @@ describe('posterior', () => {
     }
   });
 
+  it('gives the gradient of the last predictKeeping only, the same as predictWithGradient', () => {
+    const point = [0.3, 0.6];
+    const [gm, gv, gm2, gv2] = [0, 0, 0, 0].map(() => new Float64Array(2));
+    const p = model.predictWithGradient(point, [0, 1], gm!, gv!);
+    expect(model.predictKeeping(point)).toEqual(p);
+    expect(model.predict(point)).toEqual(p);
+    // predict reuses the buffers: the gradient of the kept point is gone.
+    expect(() => model.gradientOfLast([0, 1], gm2!, gv2!)).toThrow(/before predictKeeping/);
+    model.predictKeeping(point);
+    model.gradientOfLast([0, 1], gm2!, gv2!);
+    expect([gm2, gv2]).toEqual([gm, gv]);
+  });
+
   it('shrinks the variance at an added point and, told its own mean, keeps the mean', () => {
     const point = Float64Array.of(0.5, 0.5);
     const before = model.predict(point);
@@ -278,5 +317,41 @@ describe('L-BFGS', () => {
     );
     expect(r.x[0]).toBe(1);
     expect(r.x[1]).toBeCloseTo(-0.5, 6);
+  });
+
+  it('takes gradients only where its line search accepts, none at the last point, same result', () => {
+    const rosenbrock = (x: Float64Array, g: Float64Array): number => {
+      const [a, b] = [x[0]!, x[1]!];
+      g[0] = -2 * (1 - a) - 400 * a * (b - a * a);
+      g[1] = 200 * (b - a * a);
+      return (1 - a) ** 2 + 100 * (b - a * a) ** 2;
+    };
+    const options = { maxIterations: 25, gradientTolerance: 1e-8, relativeTolerance: 0 };
+    const plain = minimize(rosenbrock, [-1.2, 1], options);
+    let values = 0;
+    let gradients = 0;
+    const scratch = new Float64Array(2);
+    const split = minimize(
+      {
+        value: (x) => {
+          values++;
+          return rosenbrock(x, scratch);
+        },
+        gradient: (grad) => {
+          gradients++;
+          grad.set(scratch);
+        },
+      },
+      [-1.2, 1],
+      options,
+    );
+    expect(split.x).toEqual(plain.x);
+    expect(split.value).toBe(plain.value);
+    expect(split.iterations).toBe(25);
+    // The start and every accepted point but the last: one per iteration; backtracking costs values only.
+    expect(gradients).toBe(25);
+    expect(split.gradients).toBe(25);
+    expect(values).toBe(split.evaluations);
+    expect(values).toBeGreaterThan(gradients);
   });
 });

@@ -21,6 +21,7 @@ export class Posterior {
   private readonly k: Float64Array;
   private readonly slopes: Float64Array;
   private readonly v: Float64Array;
+  private last: { point: Float64Array; raw: number } | undefined;
 
   private constructor(
     readonly params: KernelParams,
@@ -34,12 +35,21 @@ export class Posterior {
     this.v = new Float64Array(inputs.n);
   }
 
-  /** The posterior given inputs and targets (a little jitter is added if K is not numerically PD). */
-  static fit(params: KernelParams, inputs: Inputs, y: Float64Array): Posterior {
+  /**
+   * The posterior given inputs and targets (a little jitter is added if K is not numerically PD);
+   * `factor`: K's Cholesky factor and K⁻¹y at these parameters if the caller has them already.
+   */
+  static fit(
+    params: KernelParams,
+    inputs: Inputs,
+    y: Float64Array,
+    factor?: { l: Float64Array; alpha: Float64Array },
+  ): Posterior {
+    if (factor) return new Posterior(params, inputs, factor.l, y, factor.alpha);
     const kMat = kernelMatrix(params, inputs);
-    const factor = choleskyJittered(kMat, inputs.n);
-    if (!factor) throw new RangeError('gp: the kernel matrix has non-finite entries');
-    return new Posterior(params, inputs, factor.l, y, solveCholesky(factor.l, inputs.n, y));
+    const jittered = choleskyJittered(kMat, inputs.n);
+    if (!jittered) throw new RangeError('gp: the kernel matrix has non-finite entries');
+    return new Posterior(params, inputs, jittered.l, y, solveCholesky(jittered.l, inputs.n, y));
   }
 
   /** This posterior with `points` (m rows) observed at `values` too. */
@@ -67,6 +77,7 @@ export class Posterior {
 
   predict(point: ArrayLike<number>): Prediction {
     const { n } = this.inputs;
+    this.last = undefined; // its buffers are overwritten here
     crossKernel(this.params, this.inputs, point, this.k);
     let mean = 0;
     for (let i = 0; i < n; i++) mean += this.k[i]! * this.alpha[i]!;
@@ -86,7 +97,17 @@ export class Posterior {
     gMean: Float64Array,
     gVar: Float64Array,
   ): Prediction {
-    const { n, d, x } = this.inputs;
+    const p = this.predictKeeping(point);
+    this.gradientOfLast(coords, gMean, gVar);
+    return p;
+  }
+
+  /**
+   * predict(point), the same numbers, keeping what gradientOfLast needs: a local search takes the
+   * gradient only at the points its line search accepts.
+   */
+  predictKeeping(point: ArrayLike<number>): Prediction {
+    const { n } = this.inputs;
     crossKernel(this.params, this.inputs, point, this.k, this.slopes);
     let mean = 0;
     for (let i = 0; i < n; i++) mean += this.k[i]! * this.alpha[i]!;
@@ -94,12 +115,21 @@ export class Posterior {
     let explained = 0;
     for (let i = 0; i < n; i++) explained += this.v[i]! * this.v[i]!;
     const raw = this.params.scale - explained;
+    this.last = { point: Float64Array.from(point), raw };
+    return { mean, variance: Math.max(raw, MIN_VARIANCE) };
+  }
+
+  /** ∂μ/∂x and ∂σ²/∂x at the point of the last predictKeeping call, for the coordinates `coords`. */
+  gradientOfLast(coords: readonly number[], gMean: Float64Array, gVar: Float64Array): void {
+    const last = this.last;
+    if (!last) throw new RangeError('gp: gradientOfLast before predictKeeping');
+    const { n, d, x } = this.inputs;
     // w = K⁻¹k; ∂k_i/∂x_c = slope_i·ρ_c·2(x_c − X_ic).
     const w = solveUpperT(this.l, n, this.v, new Float64Array(n));
     coords.forEach((c, j) => {
       let gm = 0;
       let gv = 0;
-      const xc = point[c]!;
+      const xc = last.point[c]!;
       for (let i = 0; i < n; i++) {
         const dk = this.slopes[i]! * 2 * (xc - x[i * d + c]!);
         gm += this.alpha[i]! * dk;
@@ -107,8 +137,7 @@ export class Posterior {
       }
       const rho = this.params.rho[c]!;
       gMean[j] = gm * rho;
-      gVar[j] = raw > MIN_VARIANCE ? -2 * gv * rho : 0;
+      gVar[j] = last.raw > MIN_VARIANCE ? -2 * gv * rho : 0;
     });
-    return { mean, variance: Math.max(raw, MIN_VARIANCE) };
   }
 }

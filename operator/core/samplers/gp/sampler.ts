@@ -121,7 +121,7 @@ class GpSampler implements Sampler {
       maxIterations: FIT_ITERATIONS,
       deterministic: settings.deterministic,
     });
-    const base = Posterior.fit(fit.params, data.inputs, data.y).withPoints(
+    const base = Posterior.fit(fit.params, data.inputs, data.y, fit.factor).withPoints(
       data.pruned,
       new Float64Array(data.prunedCount).fill(data.worst),
     );
