@@ -1,7 +1,7 @@
 /**
  * The figures of a kwok benchmark run (kwok.ts), computed from what it saw, and their printout.
  */
-import { fmtMb, fmtMs, pct, perSecond, sum, type Sample } from './kwok-lib.js';
+import { fmtMb, fmtMs, pct, perSecond, sum, watchRestarts, type Sample } from './kwok-lib.js';
 import { METRICS_GRACE_MS } from '../../operator/controller/trial/phase.js';
 import type { CpuUse } from '../lib/cpu.js';
 import type { RunReport } from './kwok-run.js';
@@ -21,6 +21,12 @@ export interface Figures {
    * operator's).
    */
   withoutObjectiveLate: number;
+  /** Of those, the pods this program's watch first saw with the trainer already terminated. */
+  lateFirstSeenFinished: number;
+  /** This program's watches so far: restarts and 410 Gone by path (a restart after 410 begins at "now"). */
+  watchRestarts: string;
+  /** How late this program's pod watch delivered a pod's first event: p50 / p99 / max of added − creationTimestamp (ms; the timestamp has 1 s resolution). */
+  podWatchLag: string;
   notSucceeded: Record<string, number>;
   createdPerSec: number;
   createdPerSecSteady: number;
@@ -295,6 +301,14 @@ export function figures(r: RunReport): Figures {
   const notSucceeded: Record<string, number> = {};
   for (const t of r.trials)
     if (t.phase !== 'Succeeded') notSucceeded[t.phase ?? 'none'] = (notSucceeded[t.phase ?? 'none'] ?? 0) + 1;
+  const late = noObjective.flatMap((t) => {
+    const p = podOf.get(`${t.ns}/${t.job}-${t.index}`);
+    return p?.injected !== undefined &&
+      p.trainerFinishedAt !== undefined &&
+      p.injected > p.trainerFinishedAt + METRICS_GRACE_MS
+      ? [p]
+      : [];
+  });
   const jobE2e = [...r.views.values()].flatMap((v) => (v.seenFinished ? [v.seenFinished - r.applied] : []));
   const steadyFrom = added[Math.min(parallel, n - 1)] ?? first;
   return {
@@ -304,14 +318,18 @@ export function figures(r: RunReport): Figures {
     trials: n,
     succeeded: r.trials.filter((t) => t.phase === 'Succeeded').length,
     withoutObjective: noObjective.length,
-    withoutObjectiveLate: noObjective.filter((t) => {
-      const p = podOf.get(`${t.ns}/${t.job}-${t.index}`);
-      return (
-        p?.injected !== undefined &&
-        p.trainerFinishedAt !== undefined &&
-        p.injected > p.trainerFinishedAt + METRICS_GRACE_MS
-      );
-    }).length,
+    withoutObjectiveLate: late.length,
+    lateFirstSeenFinished: late.filter((p) => p.firstSeenFinished).length,
+    watchRestarts: [...watchRestarts]
+      .map(
+        ([path, w]) =>
+          `${path.split('/').at(-1)} ${w.restarts} (${w.gone} after 410${w.errors.length ? `; ${w.errors.join(' | ')}` : ''})`,
+      )
+      .join(', '),
+    podWatchLag: ((lags: number[]) =>
+      lags.length
+        ? `${fmtMs(pct(lags, 50))} / ${fmtMs(pct(lags, 99))} / ${fmtMs(Math.max(...lags))}`
+        : 'n/a')(r.pods.flatMap((p) => (p.created === undefined ? [] : [p.added - p.created]))),
     notSucceeded,
     createdPerSec: n > 1 ? (n - 1) / ((last - first) / 1000) : NaN,
     createdPerSecSteady: n > parallel + 1 ? (n - 1 - parallel) / ((last - steadyFrom) / 1000) : NaN,

@@ -55,6 +55,9 @@ export const sum = (samples: readonly Sample[], name: string, where: Record<stri
  * A watch that goes on after the API server or client-node's 30 s inactivity timeout closes it: it
  * resumes from the last resourceVersion (a 410 starts over, and the handler sees ADDED again).
  */
+/** Per watched path: restarts of the watch, and how many of them began again from "now" after 410 Gone. */
+export const watchRestarts = new Map<string, { restarts: number; gone: number; errors: string[] }>();
+
 export function keepWatching(
   kc: k8s.KubeConfig,
   path: string,
@@ -64,21 +67,34 @@ export function keepWatching(
   let stopped = false;
   let rv = '';
   let ctrl: AbortController | undefined;
+  const stats = { restarts: 0, gone: 0, errors: [] as string[] };
+  watchRestarts.set(path, stats);
+  let started = false;
   const start = async (): Promise<void> => {
     if (stopped) return;
+    if (started) stats.restarts++;
+    started = true;
     ctrl = await new k8s.Watch(kc).watch(
       path,
       { ...query, allowWatchBookmarks: 'true', ...(rv ? { resourceVersion: rv } : {}) },
       (type: string, obj: k8s.KubernetesObject & { code?: number }) => {
         if (type === 'ERROR') {
-          if (obj.code === 410) rv = '';
+          if (obj.code === 410) {
+            rv = '';
+            stats.gone++;
+          }
           return;
         }
         rv = obj.metadata?.resourceVersion ?? rv;
         if (type !== 'BOOKMARK') onEvent(type, obj);
       },
       (err: unknown) => {
-        if ((err as { statusCode?: number } | null)?.statusCode === 410) rv = '';
+        if ((err as { statusCode?: number } | null)?.statusCode === 410) {
+          rv = '';
+          stats.gone++;
+        }
+        const why = err ? String(err).slice(0, 120) : 'ended';
+        if (stats.errors.length < 5 && !stats.errors.includes(why)) stats.errors.push(why);
         if (!stopped) setTimeout(() => void start(), err ? 500 : 0);
       },
     );

@@ -161,7 +161,7 @@ export function section(
   const outcome = all.map((f) =>
     f.createdOnly
       ? `- ${f.label}: all ${f.trials} Trials existed ${fmtMs(f.e2eMs)} after the HPOJob was applied; the run stops there (the Job controller had created ${f.writes['POST pods']} Pods by then).`
-      : `- ${f.label}: ${f.succeeded} of ${f.trials} trials Succeeded${f.withoutObjective ? ` (${f.withoutObjective} without an objective, ${f.withoutObjectiveLate} of them because this program sent their metrics more than ${METRICS_GRACE_MS / 1000} s after the trainer's finishedAt)` : ''}` +
+      : `- ${f.label}: ${f.succeeded} of ${f.trials} trials Succeeded${f.withoutObjective ? ` (${f.withoutObjective} without an objective, ${f.withoutObjectiveLate} of them because this program sent their metrics more than ${METRICS_GRACE_MS / 1000} s after the trainer's finishedAt, ${f.lateFirstSeenFinished} of which its pod watch first saw already finished; watch restarts: ${f.watchRestarts})` : ''}` +
         `${Object.keys(f.notSucceeded).length ? `, the others ${JSON.stringify(f.notSucceeded)}` : ''}; ` +
         `HPOJobs: ${f.phases.length > 3 ? `${f.phases.filter((p) => p.includes('Succeeded')).length} of ${f.phases.length} Succeeded` : f.phases.join(', ')}` +
         `${f.injectErrors ? `; ${f.injectErrors} metric publishes failed` : ''}` +

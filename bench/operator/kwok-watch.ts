@@ -37,6 +37,10 @@ export interface PodRec {
   injectedAck?: number;
   /** The trainer's terminated.finishedAt as kwok wrote it (ms since the epoch). */
   trainerFinishedAt?: number;
+  /** Its creationTimestamp (1 s resolution): `added` minus this is how late this program's watch saw it. */
+  created?: number;
+  /** The first event this program saw of the pod already had its trainer terminated. */
+  firstSeenFinished?: boolean;
 }
 export interface JobView {
   phase?: string;
@@ -141,7 +145,12 @@ export function onPod(bus: Bus, type: string, o: k8s.KubernetesObject): void {
   const at = now();
   let r = pods.get(uid);
   if (!r) {
-    r = { trial: `${pod.metadata?.namespace}/${pod.metadata?.labels?.['ultron.dev/trial']}`, added: at };
+    const ts = pod.metadata?.creationTimestamp as Date | string | undefined;
+    r = {
+      trial: `${pod.metadata?.namespace}/${pod.metadata?.labels?.['ultron.dev/trial']}`,
+      added: at,
+      ...(ts === undefined ? {} : { created: new Date(ts).getTime() }),
+    };
     pods.set(uid, r);
   }
   if (pod.spec?.nodeName) r.bound ??= at;
@@ -149,6 +158,7 @@ export function onPod(bus: Bus, type: string, o: k8s.KubernetesObject): void {
   if (trainer?.running || trainer?.terminated) r.running ??= at;
   const finishedAt = trainer?.terminated?.finishedAt as Date | string | undefined;
   if (finishedAt !== undefined) r.trainerFinishedAt ??= new Date(finishedAt).getTime();
+  r.firstSeenFinished ??= finishedAt !== undefined;
   if (pod.status?.phase === 'Succeeded') r.succeeded ??= at;
   if (r.injected === undefined && (inject === 'added' || r.running !== undefined)) {
     r.injected = at;
