@@ -115,6 +115,7 @@ export function makePlan(o: PlanOptions): Plan {
     const kept = marks.filter((m) => m < budget);
     return [...kept, budget];
   };
+  const ours = o.ours ?? ourSamplers();
   return {
     smoke,
     set,
@@ -123,9 +124,10 @@ export function makePlan(o: PlanOptions): Plan {
     seedBase: SEED_BASE[set],
     cells,
     checkpoints: { bbob: within(bbobBudget, [50, 100]), sklearn: within(sklearnBudget, [25]) },
-    ours: o.ours ?? ourSamplers(),
+    ours,
     peers: o.peers ?? PEERS,
-    defaultSampler: DEFAULTS.sampler,
+    // A run without the default (e.g. --ours gp) compares its first sampler of ours instead.
+    defaultSampler: ours.includes(DEFAULTS.sampler) ? DEFAULTS.sampler : (ours[0] ?? DEFAULTS.sampler),
     jobs: o.jobs ?? 2,
   };
 }
