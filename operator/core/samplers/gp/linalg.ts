@@ -23,13 +23,81 @@ export function dot(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: 
   return s0 + s1 + (s2 + s3);
 }
 
+/** dot2's results: PAIR[0] = dot(a, ao, c, co, len), PAIR[1] = dot(b, bo, c, co, len). */
+const PAIR = new Float64Array(2);
+
+/**
+ * Two dot products against the same `c`, each summed exactly as `dot` sums it (same accumulators, same
+ * order), loading c once for both.
+ */
+function dot2(
+  a: Float64Array,
+  ao: number,
+  b: Float64Array,
+  bo: number,
+  c: Float64Array,
+  co: number,
+  len: number,
+): void {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let t0 = 0;
+  let t1 = 0;
+  let t2 = 0;
+  let t3 = 0;
+  let k = 0;
+  for (; k + 3 < len; k += 4) {
+    const c0 = c[co + k]!;
+    const c1 = c[co + k + 1]!;
+    const c2 = c[co + k + 2]!;
+    const c3 = c[co + k + 3]!;
+    s0 += a[ao + k]! * c0;
+    s1 += a[ao + k + 1]! * c1;
+    s2 += a[ao + k + 2]! * c2;
+    s3 += a[ao + k + 3]! * c3;
+    t0 += b[bo + k]! * c0;
+    t1 += b[bo + k + 1]! * c1;
+    t2 += b[bo + k + 2]! * c2;
+    t3 += b[bo + k + 3]! * c3;
+  }
+  for (; k < len; k++) {
+    const ck = c[co + k]!;
+    s0 += a[ao + k]! * ck;
+    t0 += b[bo + k]! * ck;
+  }
+  PAIR[0] = s0 + s1 + (s2 + s3);
+  PAIR[1] = t0 + t1 + (t2 + t3);
+}
+
 /**
  * The lower Cholesky factor L of `a` (a = L·Lᵀ), in a new array; the upper triangle is zero.
  * Undefined when a pivot is not positive (callers add jitter and retry: `choleskyJittered`).
  */
 export function cholesky(a: Float64Array, n: number): Float64Array | undefined {
   const l = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
+  // Rows two at a time: row j of L is read once for both (dot2); every entry is the same sum as one row
+  // at a time would compute, in the same order, so the factor is bit for bit the same.
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const ri = i * n;
+    const rk = ri + n;
+    for (let j = 0; j < i; j++) {
+      const rj = j * n;
+      dot2(l, ri, l, rk, l, rj, j);
+      l[ri + j] = (a[ri + j]! - PAIR[0]!) / l[rj + j]!;
+      l[rk + j] = (a[rk + j]! - PAIR[1]!) / l[rj + j]!;
+    }
+    const sii = a[ri + i]! - dot(l, ri, l, ri, i);
+    if (!(sii > 0)) return undefined;
+    l[ri + i] = Math.sqrt(sii);
+    l[rk + i] = (a[rk + i]! - dot(l, rk, l, ri, i)) / l[ri + i]!;
+    const skk = a[rk + i + 1]! - dot(l, rk, l, rk, i + 1);
+    if (!(skk > 0)) return undefined;
+    l[rk + i + 1] = Math.sqrt(skk);
+  }
+  for (; i < n; i++) {
     const ri = i * n;
     for (let j = 0; j <= i; j++) {
       const rj = j * n;
@@ -122,16 +190,25 @@ export function inverseFromCholesky(l: Float64Array, n: number): Float64Array {
     }
   }
   // (L·Lᵀ)⁻¹ = L⁻ᵀ·L⁻¹ = U·Uᵀ; entry (i, j), i ≤ j, is the dot product of rows i and j of U from j on.
+  // Rows i and i + 1 together (dot2: row j of U read once for both), the same sums as one at a time.
   const inv = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
+  const put = (i: number, j: number, v: number): void => {
+    inv[i * n + j] = v;
+    inv[j * n + i] = v;
+  };
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
     const ri = i * n;
-    for (let j = i; j < n; j++) {
+    const rk = ri + n;
+    put(i, i, dot(u, ri + i, u, ri + i, n - i));
+    for (let j = i + 1; j < n; j++) {
       const rj = j * n;
-      const s = dot(u, ri + j, u, rj + j, n - j);
-      inv[ri + j] = s;
-      inv[rj + i] = s;
+      dot2(u, ri + j, u, rk + j, u, rj + j, n - j);
+      put(i, j, PAIR[0]!);
+      put(i + 1, j, PAIR[1]!);
     }
   }
+  if (i < n) put(i, i, dot(u, i * n + i, u, i * n + i, n - i));
   return inv;
 }
 

@@ -2,7 +2,14 @@ import { Rng } from '../../rng.js';
 import { crossKernel, kernelMatrix, matern52, matern52Slope, pairDeltas, type Inputs } from './kernel.js';
 import { minimize } from './lbfgs.js';
 import { defaultTheta, fitKernel, negLogPosterior } from './likelihood.js';
-import { cholesky, choleskyJittered, extendCholesky, inverseFromCholesky, solveCholesky } from './linalg.js';
+import {
+  cholesky,
+  choleskyJittered,
+  dot,
+  extendCholesky,
+  inverseFromCholesky,
+  solveCholesky,
+} from './linalg.js';
 import { logEI, logH } from './logei.js';
 import { Posterior } from './posterior.js';
 
@@ -30,6 +37,36 @@ describe('linear algebra', () => {
         for (let k = 0; k < n; k++) s += l[i * n + k]! * l[j * n + k]!;
         expect(s).toBeCloseTo(a[i * n + j]!, 10);
       }
+  });
+
+  it('factors and inverts two rows at a time with the same sums as one row at a time, bit for bit', () => {
+    // One row at a time, every entry a `dot` (what gp's benchmarked results were computed with).
+    const rowByRow = (m: Float64Array, size: number): Float64Array => {
+      const l = new Float64Array(size * size);
+      for (let i = 0; i < size; i++)
+        for (let j = 0; j <= i; j++) {
+          const v = m[i * size + j]! - dot(l, i * size, l, j * size, j);
+          l[i * size + j] = i === j ? Math.sqrt(v) : v / l[j * size + j]!;
+        }
+      return l;
+    };
+    for (const size of [29, 30]) {
+      const m = kernelMatrix(params(3), randomInputs(size, 3, size));
+      const l = cholesky(m, size)!;
+      expect(l).toEqual(rowByRow(m, size));
+      const inv = inverseFromCholesky(l, size);
+      const u = new Float64Array(size * size); // L⁻ᵀ, as inverseFromCholesky builds it
+      for (let j = 0; j < size; j++) {
+        u[j * size + j] = 1 / l[j * size + j]!;
+        for (let i = j + 1; i < size; i++)
+          u[j * size + i] = -dot(l, i * size + j, u, j * size + j, i - j) / l[i * size + i]!;
+      }
+      for (let i = 0; i < size; i++)
+        for (let j = i; j < size; j++) {
+          const v = dot(u, i * size + j, u, j * size + j, size - j);
+          expect([inv[i * size + j], inv[j * size + i]]).toEqual([v, v]);
+        }
+    }
   });
 
   it('solves and inverts through the factor', () => {
