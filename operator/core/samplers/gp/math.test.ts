@@ -304,7 +304,7 @@ describe('posterior', () => {
     }
   });
 
-  it('gives the gradient of the last predictKeeping only, the same as predictWithGradient', () => {
+  it('gives the gradient at the last predictKeeping point, the same as predictWithGradient', () => {
     const point = [0.3, 0.6];
     const [gm, gv, gm2, gv2] = [0, 0, 0, 0].map(() => new Float64Array(2));
     const p = model.predictWithGradient(point, [0, 1], gm!, gv!);
@@ -356,7 +356,7 @@ describe('L-BFGS', () => {
     expect(r.x[1]).toBeCloseTo(-0.5, 6);
   });
 
-  it('takes gradients only where its line search accepts, none at the last point, same result', () => {
+  it('takes gradients where its line search accepts, none at the last point, same result', () => {
     const rosenbrock = (x: Float64Array, g: Float64Array): number => {
       const [a, b] = [x[0]!, x[1]!];
       g[0] = -2 * (1 - a) - 400 * a * (b - a * a);

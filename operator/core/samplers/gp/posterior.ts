@@ -76,15 +76,24 @@ export class Posterior {
   }
 
   predict(point: ArrayLike<number>): Prediction {
-    const { n } = this.inputs;
     this.last = undefined; // its buffers are overwritten here
-    crossKernel(this.params, this.inputs, point, this.k);
+    const { mean, raw } = this.meanAndRaw(point, undefined);
+    return { mean, variance: Math.max(raw, MIN_VARIANCE) };
+  }
+
+  /** μ(x) and s − k(x)ᵀK⁻¹k(x) before the floor, leaving k, v = L⁻¹k (and the slopes if asked) in the buffers. */
+  private meanAndRaw(
+    point: ArrayLike<number>,
+    slopes: Float64Array | undefined,
+  ): { mean: number; raw: number } {
+    const { n } = this.inputs;
+    crossKernel(this.params, this.inputs, point, this.k, slopes);
     let mean = 0;
     for (let i = 0; i < n; i++) mean += this.k[i]! * this.alpha[i]!;
     solveLower(this.l, n, this.k, this.v);
     let explained = 0;
     for (let i = 0; i < n; i++) explained += this.v[i]! * this.v[i]!;
-    return { mean, variance: Math.max(this.params.scale - explained, MIN_VARIANCE) };
+    return { mean, raw: this.params.scale - explained };
   }
 
   /**
@@ -107,14 +116,7 @@ export class Posterior {
    * gradient only at the points its line search accepts.
    */
   predictKeeping(point: ArrayLike<number>): Prediction {
-    const { n } = this.inputs;
-    crossKernel(this.params, this.inputs, point, this.k, this.slopes);
-    let mean = 0;
-    for (let i = 0; i < n; i++) mean += this.k[i]! * this.alpha[i]!;
-    solveLower(this.l, n, this.k, this.v);
-    let explained = 0;
-    for (let i = 0; i < n; i++) explained += this.v[i]! * this.v[i]!;
-    const raw = this.params.scale - explained;
+    const { mean, raw } = this.meanAndRaw(point, this.slopes);
     this.last = { point: Float64Array.from(point), raw };
     return { mean, variance: Math.max(raw, MIN_VARIANCE) };
   }
