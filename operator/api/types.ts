@@ -205,8 +205,8 @@ export interface SuggestionRequestRecord {
 }
 
 /**
- * The operator's ledger of the sampler loop, written before a request is published (write-ahead), so a
- * restarted operator knows which indices are asked for: no index is created twice or skipped.
+ * The operator's ledger of the sampler loop, written as a request is published, so a restarted operator
+ * knows which indices are asked for: no index is created twice or skipped.
  */
 export interface SamplerStatus {
   /** The next trial index to ask for. */

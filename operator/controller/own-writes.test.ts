@@ -14,3 +14,16 @@ it('reads its own newer write until the cache catches up, then the cache', () =>
   w.forget('k');
   expect(w.fresher('k', obj('5', 'cache')).v).toBe('cache');
 });
+
+it('a write in flight reads as written until it settles, unless the cache has moved past it', () => {
+  const w = new OwnWrites<ReturnType<typeof obj>>();
+  w.pending('k', obj('5', 'writing'));
+  expect(w.fresher('k', obj('5', 'cache')).v).toBe('writing');
+  expect(w.fresher('k', obj('6', 'someone else wrote')).v).toBe('someone else wrote');
+  w.remember('k', obj('7', 'written'));
+  w.settle('k');
+  expect(w.fresher('k', obj('5', 'cache')).v).toBe('written');
+  w.pending('k', obj('7', 'writing again'));
+  w.settle('k'); // failed
+  expect(w.fresher('k', obj('7', 'cache')).v).toBe('cache');
+});

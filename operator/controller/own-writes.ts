@@ -14,13 +14,27 @@ const rv = (o: Versioned | undefined): number => Number(o?.metadata.resourceVers
 
 export class OwnWrites<T extends Versioned> {
   private readonly latest = new Map<string, T>();
+  /** Writes on their way, as they will read once stored (their resourceVersion is the one they replace). */
+  private readonly inFlight = new Map<string, T>();
 
   remember(key: string, obj: T): void {
     if (rv(obj) > rv(this.latest.get(key))) this.latest.set(key, obj);
   }
 
-  /** The cached object, or what this operator wrote if that is newer. */
+  /** A write about to go out: `fresher` returns it until `settle`, unless the cache has moved past it. */
+  pending(key: string, obj: T): void {
+    this.inFlight.set(key, obj);
+  }
+
+  /** The write went through (remember it first) or failed. */
+  settle(key: string): void {
+    this.inFlight.delete(key);
+  }
+
+  /** The cached object, or what this operator wrote (or is writing) if that is newer. */
   fresher(key: string, cached: T): T {
+    const writing = this.inFlight.get(key);
+    if (writing && rv(cached) <= rv(writing)) return writing;
     const mine = this.latest.get(key);
     if (!mine) return cached;
     if (rv(cached) >= rv(mine)) {
@@ -32,5 +46,6 @@ export class OwnWrites<T extends Versioned> {
 
   forget(key: string): void {
     this.latest.delete(key);
+    this.inFlight.delete(key);
   }
 }

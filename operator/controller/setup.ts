@@ -161,8 +161,10 @@ export async function startOperator(
       options: config.workload,
     });
   const jobWrites = new OwnWrites<HPOJob>();
+  const trialWrites = new OwnWrites<Trial>();
   const hpojobs = new HPOJobReconciler({
     jobWrites,
+    trialWrites,
     cache,
     kube,
     metrics: store,
@@ -247,6 +249,8 @@ export async function startOperator(
   const trials = new TrialReconciler({
     ...(quota ? { quota: quota.gate, scores: new RedisScoreCache(quota.redis) } : {}),
     jobWrites,
+    trialWrites,
+    wakeJob: (k) => jobQ.add(k),
     cache,
     kube,
     metrics: store,

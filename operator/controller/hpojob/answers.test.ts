@@ -106,6 +106,18 @@ describe('settling sampler answers', () => {
     expect(result.ledger.invalidAnswers).toBe(1);
   });
 
+  it('an answer to a request not in the ledger: redelivered while its indices are not handed out, else acked', async () => {
+    // The ledger asks for 0 and 1 (nextIndex 2). Index 2 belongs to a request published with a status
+    // write that failed, or by a leader that died: it must wait for the next ledger, not be lost.
+    const ahead = await settle([answer('r-u-2-1-1', [[2, 0.5]])]);
+    expect(ahead.outcomes).toEqual(['redelivered']);
+    expect(ahead.created).toEqual([]);
+    // Index 0 is handed out to another request already: this one is stale.
+    const stale = await settle([answer('r-u-0-1-1', [[0, 0.5]])]);
+    expect(stale.outcomes).toEqual(['acked']);
+    expect(stale.created).toEqual([]);
+  });
+
   it('error answers by code: SpaceExhausted, InvalidSettings, anything else re-asked', async () => {
     const err = (code: string): Reply =>
       ({ v: 1, kind: 'error', requestId: 'r-u-0-2-1', sampler: 'tpe', code, message: 'm' }) as Reply;

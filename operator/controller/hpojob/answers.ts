@@ -57,7 +57,12 @@ export async function settleAnswers(input: SettleInput): Promise<SettleResult> {
     const reply = p.reply;
     const record = ledger.requests.find((r) => r.id === reply.requestId);
     if (!record) {
-      p.done(); // stale: answered before, or for a request this job no longer has
+      // Indices not handed out yet: published with a status write that failed, or by a leader that
+      // died before writing it (reconciler.ts, writeAndPublish). It comes back after a delay and meets
+      // the ledger the next pass writes. Anything else is stale: answered before, or superseded.
+      if (notHandedOut(reply, ledger))
+        p.retry(new Error(`request ${reply.requestId} is not in the ledger yet`));
+      else p.done();
       continue;
     }
     try {
@@ -107,6 +112,15 @@ export async function settleAnswers(input: SettleInput): Promise<SettleResult> {
     }
   }
   return { ledger, ...(health ? { health } : {}), ...(specError !== undefined ? { specError } : {}) };
+}
+
+/** An answer whose every index is at or past the ledger's next index (none is handed out yet). */
+function notHandedOut(reply: SuggestAnswer | SuggestError, ledger: SamplerStatus): boolean {
+  return (
+    reply.kind === 'suggestions' &&
+    reply.configs.length > 0 &&
+    reply.configs.every((c) => c.index >= ledger.nextIndex)
+  );
 }
 
 /** The SamplerHealthy message of a sampler that answers; auto's names the sampler it runs and why. */

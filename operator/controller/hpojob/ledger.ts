@@ -1,8 +1,11 @@
 /**
- * The sampler ledger (HPOJob status.sampler), pure. The operator records a request here before it
- * publishes it (write-ahead), so after any crash it knows which indices are asked for:
+ * The sampler ledger (HPOJob status.sampler), pure. The operator records a request here as it publishes
+ * it (the status write and the publish go out together), so after any crash it knows which indices are
+ * asked for:
  * - a request stays until every one of its indices has a Trial (the commit point, ARCHITECTURE §5);
- * - indices are handed out once, from `nextIndex` up: no index is created twice or skipped;
+ * - indices are handed out once, from `nextIndex` up: no index is created twice or skipped; a request
+ *   that went out without its ledger (the write failed, the leader died) has indices at or past
+ *   `nextIndex`, and its answer waits (redelivered) until a ledger records the request or moves past it;
  * - an unanswered request is re-published with the same id (JetStream deduplicates it);
  * - an invalid answer gets a new attempt with a new id for the same indices.
  */

@@ -13,6 +13,8 @@ import {
   validateHPOJob,
   type HPOJob,
   type ResolvedHPOJobSpec,
+  type SamplerStatus,
+  type Trial,
 } from '../../api/index.js';
 import type { SuggestRequest } from '../../bus/index.js';
 import { plan, type PlanActions } from '../../core/planner/index.js';
@@ -20,7 +22,7 @@ import { hashKeys } from '../../core/rng.js';
 import { getSamplerFactory } from '../../core/samplers/index.js';
 import { builtinValidationHooks } from '../../core/settings-validation.js';
 import { Space } from '../../core/space/index.js';
-import type { ClusterCache } from '../cache.js';
+import { keyOf, type ClusterCache } from '../cache.js';
 import { OwnWrites } from '../own-writes.js';
 import { apiErrorCode, apiErrorMessage, objectRef, type KubeApi } from '../kube.js';
 import type { MetricsStore } from '../metrics-store.js';
@@ -69,6 +71,8 @@ export interface HPOJobReconcilerOptions {
   requeueAfter(key: string, ms: number): void;
   /** Where this reconciler keeps the statuses it wrote; the Trial reconciler reads jobs through it too. */
   jobWrites?: OwnWrites<HPOJob>;
+  /** The Trial reconciler's status writes, those in flight included (its `wakeJob`). */
+  trialWrites?: OwnWrites<Trial>;
   /** Counts and progress alone are written at most this often, ms (default 1,000). */
   progressIntervalMs?: number;
   /** The Trials of request `id` exist; `observations` is how many the sampler was asked to replay. */
@@ -120,6 +124,8 @@ export class HPOJobReconciler {
   private readonly dryRunOk = new Set<string>();
   /** When each job's status was last written (for the progress throttle). */
   private readonly lastWrite = new Map<string, number>();
+  /** The ledger of a status write in flight with the requests it records (see step 10), per job key. */
+  private readonly unwritten = new Map<string, SamplerStatus>();
 
   constructor(private readonly o: HPOJobReconcilerOptions) {
     this.timeoutMs = o.suggestionTimeoutMs ?? 30_000;
@@ -130,7 +136,9 @@ export class HPOJobReconciler {
   current(key: string): { job: HPOJob; spec: ResolvedHPOJobSpec } | undefined {
     const cached = this.o.cache.hpojob(key);
     if (!cached || cached.metadata.deletionTimestamp) return undefined;
-    const job = this.written.fresher(key, cached);
+    let job = this.written.fresher(key, cached);
+    const ledger = this.unwritten.get(key);
+    if (ledger) job = { ...job, status: { ...job.status, sampler: ledger } };
     return { job, spec: applyDefaults(job.spec, seedOf(job)) };
   }
 
@@ -208,7 +216,10 @@ export class HPOJobReconciler {
     }
 
     // 5. Trials from the cache; the ledger forgets requests whose Trials all exist.
-    const trials = cache.trialsOf(key);
+    const written = this.o.trialWrites;
+    const trials = cache
+      .trialsOf(key)
+      .map((t) => (written ? written.fresher(keyOf(ns, t.metadata.name), t) : t));
     const indices = new Set(trials.map((t) => t.spec.index));
     let ledger = settleLedger(job.status?.sampler ?? emptyLedger(), indices);
 
@@ -271,15 +282,21 @@ export class HPOJobReconciler {
       }
     }
 
-    // 10. Status, only when it changed (it carries the ledger, so it is written before publishing).
+    // 10. Status, only when it changed; the requests it records are published at the same time.
     const status = nextStatus({ job, now: nowIso, actions, ledger, ...(sampler ? { sampler } : {}) });
     const waits: number[] = [];
+    let write = false;
     if (statusChanged(job.status, status)) {
       const due = (this.lastWrite.get(key) ?? 0) + (this.o.progressIntervalMs ?? 1_000);
       if (onlyDeferrableChanged(job.status, status) && due > now) waits.push(due - now);
-      else await this.writeStatus(job, status);
+      else write = true;
     }
-    if (status.phase === 'Running') for (const r of toPublish) await this.o.publishRequest(r);
+    await this.writeAndPublish(
+      key,
+      job,
+      write ? status : undefined,
+      status.phase === 'Running' ? toPublish : [],
+    );
 
     // 11. Time-based decisions (and a held-back progress write) come back by themselves.
     if (ledger.requests.length) {
@@ -319,6 +336,34 @@ export class HPOJobReconciler {
     }
     this.dryRunOk.add(dryKey);
     return undefined;
+  }
+
+  /**
+   * The status write and the publishing of the requests it records, concurrently: waiting for the
+   * write first cost a round trip to the API server on every suggestion's path. The ledger's rules
+   * hold either way (ledger.ts): an answer that comes back while the write is in flight finds its
+   * request through current(); a request out without its ledger (the write failed, or this leader
+   * died) has indices not handed out yet, so its answer is redelivered, not dropped, until a ledger
+   * records the request again (same indices and attempt: the same id, and JetStream keeps the first
+   * copy) or has moved past it.
+   */
+  private async writeAndPublish(
+    key: string,
+    job: HPOJob,
+    status: ReturnType<typeof nextStatus> | undefined,
+    requests: readonly SuggestRequest[],
+  ): Promise<void> {
+    if (status?.sampler && requests.length) this.unwritten.set(key, status.sampler);
+    try {
+      const results = await Promise.allSettled([
+        ...(status ? [this.writeStatus(job, status)] : []),
+        ...requests.map((r) => this.o.publishRequest(r)),
+      ]);
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    } finally {
+      this.unwritten.delete(key);
+    }
   }
 
   private async writeStatus(job: HPOJob, status: ReturnType<typeof nextStatus>): Promise<void> {

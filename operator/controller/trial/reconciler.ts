@@ -59,6 +59,14 @@ export interface TrialReconcilerOptions {
   statusIntervalMs?: number;
   /** The HPOJob reconciler's own status writes (see OwnWrites). */
   jobWrites?: OwnWrites<HPOJob>;
+  /** This reconciler's status writes, shared with the HPOJob reconciler (see `wakeJob`). */
+  trialWrites?: OwnWrites<Trial>;
+  /**
+   * Queues a trial's HPOJob as soon as the trial's final status (with its observation's sequence) is
+   * on its way: the job's next request needs only that, and not waiting for the write and its watch
+   * event takes both off every turnaround. The HPOJob reconcile reads it through `trialWrites`.
+   */
+  wakeJob?: (jobKey: string) => void;
   /** Admission through quota (absent: every trial is admitted at once). */
   quota?: QuotaGate;
   /** Results of earlier trials by configuration (absent: every trial runs). */
@@ -76,11 +84,12 @@ export const TRIAL_RBAC = [
 export class TrialReconciler {
   private readonly lastWrite = new Map<string, number>();
   /** The statuses this reconciler wrote, until the cache shows them. */
-  private readonly written = new OwnWrites<Trial>();
+  private readonly written: OwnWrites<Trial>;
   private readonly interval: number;
 
   constructor(private readonly o: TrialReconcilerOptions) {
     this.interval = o.statusIntervalMs ?? 1000;
+    this.written = o.trialWrites ?? new OwnWrites<Trial>();
   }
 
   async reconcile(key: string): Promise<void> {
@@ -287,18 +296,26 @@ export class TrialReconciler {
   }
 
   private async patch(trial: Trial, status: Trial['status']): Promise<void> {
+    const ns = trial.metadata.namespace ?? 'default';
+    const key = keyOf(ns, trial.metadata.name);
+    const final = status?.observationSeq !== undefined && trial.status?.observationSeq === undefined;
+    if (final) {
+      this.written.pending(key, { ...trial, status });
+      this.o.wakeJob?.(keyOf(ns, trial.spec.hpoJob));
+    }
     try {
-      const ns = trial.metadata.namespace ?? 'default';
       const updated = await this.o.kube.patchTrialStatus(
         ns,
         trial.metadata.name,
         trial.metadata.resourceVersion,
         status ?? {},
       );
-      this.written.remember(`${ns}/${trial.metadata.name}`, updated);
+      this.written.remember(key, updated);
     } catch (e) {
       if (apiErrorCode(e) === 404) return;
       throw e; // 409: the trial changed (e.g. stopped meanwhile); the next pass decides on fresh data
+    } finally {
+      if (final) this.written.settle(key);
     }
     // After the write: the status it recorded is what keeps a later pass (or leader) from telling again.
     for (const c of newlyFalse(trial.status?.conditions, status?.conditions)) await this.warn(trial, c);
