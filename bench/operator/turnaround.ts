@@ -163,16 +163,15 @@ async function watchTrials(
 }
 
 /**
- * Where a turnaround goes, p50 of each: trainer terminated → its Trial finished (the agent's last
+ * Where a turnaround goes, p50 / p99 of each: trainer terminated → its Trial finished (the agent's last
  * metrics, the Trial reconciler); the k-th finish → the (parallelism + k)-th Trial created (request,
  * sampler, commit); a Trial created → its Pod added (worker Job, the Job controller).
  */
 function breakdown(pods: PodTimes[], trials: Map<string, TrialTimes>, parallelism: number): string {
-  const p50 = (xs: number[]) =>
-    pct(
-      xs.filter((x) => x >= 0),
-      50,
-    );
+  const spread = (xs: number[]): string => {
+    const ok = xs.filter((x) => x >= 0);
+    return `${Math.round(pct(ok, 50))} / ${Math.round(pct(ok, 99))} ms`;
+  };
   const firstPod = new Map<string, PodTimes>();
   for (const p of [...pods].sort((a, b) => a.added - b.added))
     if (!firstPod.has(p.trial)) firstPod.set(p.trial, p);
@@ -191,8 +190,7 @@ function breakdown(pods: PodTimes[], trials: Map<string, TrialTimes>, parallelis
     const c = trials.get(p.trial)?.created;
     return c !== undefined ? [p.added - c] : [];
   });
-  const ms = (x: number) => `${Math.round(x)} ms`;
-  return `trainer end → trial finished ${ms(p50(finishing))}, → next Trial ${ms(p50(asking))}, → its Pod ${ms(p50(starting))}`;
+  return `p50 / p99: trainer end → trial finished ${spread(finishing)}, → next Trial ${spread(asking)}, → its Pod ${spread(starting)}`;
 }
 
 /** Turnaround: the k-th trainer end is followed by the (parallelism + k)-th pod. */
@@ -250,6 +248,7 @@ async function turnaround(): Promise<void> {
       [1, Number(values.trials1)],
       [8, Number(values.trials8)],
     ] as const) {
+      if (trials <= 0) continue; // --trials1 0 / --trials8 0 leave that run out
       const started = Date.now();
       const run = await runJob(
         `turnaround-p${parallelism}`,
@@ -262,11 +261,12 @@ async function turnaround(): Promise<void> {
       verdict(`turnaround p50 at parallelism ${parallelism}`, pct(t, 50), 300);
       verdict(`turnaround p99 at parallelism ${parallelism}`, pct(t, 99), 1000);
       rows.push(
-        `| turnaround, parallelism ${parallelism} | ${trials} trials, ${t.length} gaps | ${fmt(pct(t, 50))} | ${fmt(pct(t, 99))} | ${fmt((Date.now() - started) / trials)} per trial overall; p50s: ${breakdown(run.pods, run.trials, parallelism)} |`,
+        `| turnaround, parallelism ${parallelism} | ${trials} trials, ${t.length} gaps | ${fmt(pct(t, 50))} | ${fmt(pct(t, 99))} | ${fmt((Date.now() - started) / trials)} per trial overall; ${breakdown(run.pods, run.trials, parallelism)} |`,
       );
       console.log(rows.at(-1));
     }
     const n = Number(values.observations);
+    if (n <= 0) return; // --observations 0: no round-trip job (and no doc: a partial run)
     const started = Date.now();
     // Parallelism 8 with trainers that end at once (the bed's most churn: ~10 pods a second start and
     // end around every request), then parallelism 1 for the last trials (one pod ending per request,
