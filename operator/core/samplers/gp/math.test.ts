@@ -153,6 +153,35 @@ describe('marginal likelihood', () => {
     }
   });
 
+  it("equals Optuna 5.0's GP loss (−log marginal likelihood − log prior) up to its constant n/2·log 2π", () => {
+    // Optuna's numbers: optuna._gp.gp.GPRegressor on these 8 points, −marginal_log_likelihood() −
+    // prior.default_log_prior(), computed once with optuna 5.0 and torch (bench/quality/.venv); Optuna
+    // drops no constant, we drop n/2·log 2π. Same priors, same Matérn-5/2, same noise convention.
+    const n = 8;
+    const x = new Float64Array(n * 2);
+    for (let i = 0; i < n; i++) {
+      x[i * 2] = (i * 0.6180339887) % 1;
+      x[i * 2 + 1] = (i * 0.4142135623 + 0.25) % 1;
+    }
+    const inputs: Inputs = { n, d: 2, x, categorical: new Uint8Array(2) };
+    const y = Float64Array.from({ length: n }, (_, i) => Math.sin(3 * x[i * 2]!) + x[i * 2 + 1]! ** 2);
+    const optuna: [number[], number, number, number][] = [
+      [[Math.exp(0.3), Math.exp(-0.5)], Math.exp(0.1), 0.05, 0.4624730379797337],
+      [[4, 0.25], 2, 1e-4, -1.6349761147936097],
+    ];
+    const g = new Float64Array(4);
+    for (const [rho, scale, noise, loss] of optuna) {
+      const theta = Float64Array.of(
+        Math.log(rho[0]!),
+        Math.log(rho[1]!),
+        Math.log(scale),
+        Math.log(noise - 1e-6),
+      );
+      const ours = negLogPosterior(inputs, pairDeltas(inputs), y, theta, g, 1e-6, false);
+      expect(ours).toBeCloseTo(loss + (n / 2) * Math.log(2 * Math.PI), 9);
+    }
+  });
+
   it('learns a short lengthscale for the coordinate that matters and long ones for the others (ARD)', () => {
     const inputs = randomInputs(60, 3, 3);
     const raw = Float64Array.from({ length: 60 }, (_, i) => Math.sin(6 * inputs.x[i * 3]!));
