@@ -266,7 +266,11 @@ async function turnaround(): Promise<void> {
       console.log(rows.at(-1));
     }
     const n = Number(values.observations);
-    if (n <= 0) return; // --observations 0: no round-trip job (and no doc: a partial run)
+    if (n <= 0) {
+      // --observations 0: no round-trip job and no doc (a partial run); its verdicts go to the console.
+      for (const v of verdicts) console.log(`- ${v}`);
+      return;
+    }
     const started = Date.now();
     // Parallelism 8 with trainers that end at once (the bed's most churn: ~10 pods a second start and
     // end around every request), then parallelism 1 for the last trials (one pod ending per request,
