@@ -211,6 +211,73 @@ interface Committed {
   roundTripMs: number;
   /** Request published → the answer reached the operator (the rest is creating the Trials). */
   answeredMs?: number;
+  requestId: string;
+  /** Absolute times, ms since the epoch (all on this machine's clock). */
+  at?: { publishedAt: number; answerStoredAt?: number; receivedAt?: number; committedAt: number };
+}
+
+/** samplerd's `answered` line: when the request was stored, reached samplerd, was served, was answered. */
+interface Answered {
+  requestId: string;
+  at?: { storedAt: number; receivedAt: number; startedAt: number; answeredAt: number; publishedAt: number };
+}
+
+/** The `answered` lines of every samplerd pod since `since`, by request id. */
+function answeredLines(since: string): Map<string, Answered> {
+  const logs = kubectl([
+    '-n',
+    'ultron-system',
+    'logs',
+    '-l',
+    'app.kubernetes.io/name=ultron-samplerd',
+    '--tail=-1',
+    `--since-time=${since}`,
+  ]);
+  const out = new Map<string, Answered>();
+  for (const l of logs.split('\n')) {
+    try {
+      const j = JSON.parse(l) as { msg?: string } & Answered;
+      if (j.msg === 'answered' && j.at) out.set(j.requestId, j);
+    } catch {
+      // not a JSON line
+    }
+  }
+  return out;
+}
+
+/**
+ * Where a round trip goes, p50 of each hop: the operator's publish → the request stored by JetStream →
+ * samplerd has it → the answer computed (replay and sampling) → the answer stored → the operator has it →
+ * its Trials exist.
+ */
+function hops(lines: Committed[], answered: Map<string, Answered>): string {
+  const parts: Record<string, number[]> = {
+    'publish → stored': [],
+    '→ samplerd': [],
+    '→ computed': [],
+    '→ answer stored': [],
+    '→ operator': [],
+    '→ Trials created': [],
+  };
+  for (const l of lines) {
+    const o = l.at;
+    const s = answered.get(l.requestId)?.at;
+    if (!o || !s || o.answerStoredAt === undefined || o.receivedAt === undefined) continue;
+    const v = [
+      s.storedAt - o.publishedAt,
+      s.receivedAt - s.storedAt,
+      s.answeredAt - s.receivedAt,
+      o.answerStoredAt - s.answeredAt,
+      o.receivedAt - o.answerStoredAt,
+      o.committedAt - o.receivedAt,
+    ];
+    Object.values(parts).forEach((list, i) => list.push(v[i]!));
+  }
+  const n = parts['publish → stored']!.length;
+  if (!n) return 'no per-hop times';
+  return `hops p50 (${n} joined): ${Object.entries(parts)
+    .map(([k, list]) => `${k} ${pct(list, 50).toFixed(1)}`)
+    .join(', ')} ms`;
 }
 
 function committedLines(since: string): Committed[] {
@@ -277,6 +344,7 @@ async function turnaround(): Promise<void> {
     // as when trainers run for minutes): the round trip under both.
     await runJob('roundtrip', ns, n + 8, 8, 0, { afterDone: n - 25, parallelism: 1 });
     const lines = committedLines(since).filter((l) => l.hpojob === 'roundtrip');
+    const byRequest = answeredLines(since);
     for (const [lo, hi, load] of [
       [5, 15, 'parallelism 8'],
       [n - 60, n - 35, 'parallelism 8'],
@@ -287,7 +355,7 @@ async function turnaround(): Promise<void> {
       if (lo > 15) verdict(`round trip p50 at ${lo}–${hi} observations, ${load}`, pct(ms, 50), 20);
       const answered = inRange.flatMap((l) => (l.answeredMs !== undefined ? [l.answeredMs] : []));
       rows.push(
-        `| suggestion round trip (TPE), ${lo}–${hi} observations, ${load} | ${ms.length} requests | ${fmt(pct(ms, 50))} | ${fmt(pct(ms, 99))} | answer in ${fmt(pct(answered, 50))} p50, the rest is creating the Trials; job of ${n + 8} trials took ${fmt(Date.now() - started)} |`,
+        `| suggestion round trip (TPE), ${lo}–${hi} observations, ${load} | ${ms.length} requests | ${fmt(pct(ms, 50))} | ${fmt(pct(ms, 99))} | answer in ${fmt(pct(answered, 50))} p50, the rest is creating the Trials; ${hops(inRange, byRequest)}; job of ${n + 8} trials took ${fmt(Date.now() - started)} |`,
       );
       console.log(rows.at(-1));
     }

@@ -28,6 +28,8 @@ export interface BusMessage {
   data: Uint8Array;
   /** 1 on the first delivery. */
   deliveryCount: number;
+  /** When the stream stored it, ms since the epoch (the server's clock): for latency figures. */
+  storedAt: number;
 }
 
 /** Resolve: the message is acked. Reject: it is nak'ed and comes back after a delay. */
@@ -152,6 +154,7 @@ export function runConsumer(
       seq: m.seq,
       data: m.data,
       deliveryCount: m.info.deliveryCount,
+      storedAt: Number(m.info.timestampNanos) / 1e6,
     };
     // Tell the server the message is being worked on, well before ack_wait runs out.
     let timer = clock.setTimeout(function tick() {

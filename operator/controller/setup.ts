@@ -173,9 +173,14 @@ export async function startOperator(
     log,
     suggestionTimeoutMs: config.suggestionTimeoutMs,
     publishRequest: async (r) => {
-      const at = clock.now();
-      await bus.publish(suggestSubject(r.sampler.name), r, r.id);
-      sentAt.set(r.id, { at, sampler: r.sampler.name, observations: r.observations.count });
+      // Recorded before the publish: the answer can arrive before the publish's own ack does.
+      sentAt.set(r.id, { at: clock.now(), sampler: r.sampler.name, observations: r.observations.count });
+      try {
+        await bus.publish(suggestSubject(r.sampler.name), r, r.id);
+      } catch (e) {
+        sentAt.delete(r.id);
+        throw e;
+      }
     },
     workerJobFor: (job, spec) =>
       workerJob(
@@ -221,6 +226,13 @@ export async function startOperator(
     sentAt.delete(id);
     const ms = clock.now() - sent.at;
     const answeredMs = sent.answeredAt !== undefined ? sent.answeredAt - sent.at : undefined;
+    // Absolute times (ms since the epoch), joined with samplerd's `answered` line by bench:operator.
+    const at = {
+      publishedAt: sent.at,
+      ...(sent.answerStoredAt !== undefined ? { answerStoredAt: sent.answerStoredAt } : {}),
+      ...(sent.answeredAt !== undefined ? { receivedAt: sent.answeredAt } : {}),
+      committedAt: sent.at + ms,
+    };
     roundTrip.observe({ sampler: sent.sampler }, ms / 1000);
     log.info(
       {
@@ -232,6 +244,7 @@ export async function startOperator(
         roundTripMs: ms,
         via,
         ...(answeredMs !== undefined ? { answeredMs } : {}),
+        at,
       },
       'suggestions committed',
     );
@@ -264,7 +277,7 @@ export async function startOperator(
   /** Requests this leader published and has not seen committed: for the latency figures only. */
   const sentAt = new Map<
     string,
-    { at: number; sampler: string; observations: number; answeredAt?: number }
+    { at: number; sampler: string; observations: number; answeredAt?: number; answerStoredAt?: number }
   >();
   const roundTrip = new Histogram({
     name: 'ultron_suggestion_roundtrip_seconds',
@@ -339,6 +352,7 @@ export async function startOperator(
           const sent = sentAt.get(reply.value.requestId);
           if (sent) {
             sent.answeredAt = clock.now();
+            sent.answerStoredAt = m.storedAt;
             metrics.observeSuggestionLatency(reply.value.sampler, (sent.answeredAt - sent.at) / 1000);
           }
           const now = hpojobs.current(key);

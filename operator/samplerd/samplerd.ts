@@ -98,8 +98,8 @@ export function startSamplerd(opts: SamplerdOptions): Samplerd {
     publish: (jobUid, reply, msgId) => bus.publish(suggestionsSubject(jobUid), reply, msgId),
   });
 
-  const handlerFor = (sampler: string) => async (m: { data: Uint8Array }) => {
-    const prepared = service.prepare(sampler, m.data);
+  const handlerFor = (sampler: string) => async (m: { data: Uint8Array; storedAt: number }) => {
+    const prepared = service.prepare(sampler, m.data, { storedAt: m.storedAt, receivedAt: clock.now() });
     await serial.run(prepared.key, async () => {
       const outcome = await prepared.run();
       await opts.beforeAck?.(outcome);

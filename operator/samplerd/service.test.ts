@@ -90,6 +90,32 @@ describe('SuggestService', () => {
     });
   });
 
+  it("puts the request's arrival and each later hop in the `answered` line, for bench:operator", async () => {
+    const source = new FakeSource();
+    const log = memoryLogger();
+    let t = 1000;
+    const service = new SuggestService({
+      source,
+      log,
+      now: () => (t += 5),
+      publish: async () => ({ seq: 1, duplicate: false }),
+    });
+    const s1 = source.add('u', 0, 'a');
+    const req = request('u', { id: 'r1', observations: { upToSeq: s1, count: 1 } });
+    await service.prepare('grid', encode(req), { storedAt: 990, receivedAt: 995 }).run();
+    const line = log.records.find((r) => r.msg === 'answered');
+    expect(line?.['at']).toEqual({
+      storedAt: 990,
+      receivedAt: 995,
+      startedAt: 1005,
+      answeredAt: 1010,
+      publishedAt: 1020,
+    });
+    // Without an arrival (the in-process transport) the line has no hops.
+    await service.prepare('grid', encode({ ...req, id: 'r2' })).run();
+    expect(log.records.filter((r) => r.msg === 'answered')[1]).not.toHaveProperty('at');
+  });
+
   it('keeps the last message of an index and skips malformed ones (then the count check fails)', async () => {
     const { source, published, serve, log } = setup();
     source.add('u', 0, 'a');

@@ -34,6 +34,12 @@ export interface Prepared {
   run(): Promise<Outcome>;
 }
 
+/** When a request's message was stored by the stream and when it reached this replica, ms since the epoch. */
+export interface Arrival {
+  storedAt: number;
+  receivedAt: number;
+}
+
 export interface ServiceStats {
   replies: number;
   answers: number;
@@ -78,8 +84,12 @@ export class SuggestService {
     return { ...this.counts, errors: { ...this.errors }, cache: this.cache.stats() };
   }
 
-  /** Reads a request that arrived on `ultron.suggest.<sampler>`; synchronous, so arrival order holds. */
-  prepare(sampler: string, data: Uint8Array): Prepared {
+  /**
+   * Reads a request that arrived on `ultron.suggest.<sampler>`; synchronous, so arrival order holds.
+   * `arrival` (when the stream stored it, when it got here) only goes into the `answered` log line, so
+   * that a round trip can be split into its hops.
+   */
+  prepare(sampler: string, data: Uint8Array, arrival?: Arrival): Prepared {
     const parsed = parseSuggestRequest(data);
     if (!parsed.ok) {
       const ref = readableRef(data);
@@ -102,10 +112,10 @@ export class SuggestService {
       const reply = suggestError(req.id, sampler, 'InvalidRequest', why);
       return { key: req.job.uid, run: () => this.reply(req.job.uid, reply, req) };
     }
-    return { key: req.job.uid, run: () => this.serve(req) };
+    return { key: req.job.uid, run: () => this.serve(req, arrival) };
   }
 
-  private async serve(req: SuggestRequest): Promise<Outcome> {
+  private async serve(req: SuggestRequest, arrival: Arrival | undefined): Promise<Outcome> {
     const started = this.now();
     const { upToSeq, count } = req.observations;
     let reply: SuggestReply;
@@ -125,7 +135,8 @@ export class SuggestService {
       if (!(e instanceof ReplayTooLarge)) throw e;
       reply = suggestError(req.id, req.sampler.name, 'Internal', e.message);
     }
-    return this.reply(req.job.uid, reply, req, this.now() - started);
+    const hops = arrival && { ...arrival, startedAt: started, answeredAt: this.now() };
+    return this.reply(req.job.uid, reply, req, this.now() - started, hops);
   }
 
   private async reply(
@@ -133,8 +144,10 @@ export class SuggestService {
     reply: SuggestReply,
     req: SuggestRequest | undefined,
     ms?: number,
+    hops?: Arrival & { startedAt: number; answeredAt: number },
   ): Promise<Outcome> {
     const { duplicate } = await this.opts.publish(jobUid, reply, msgIds.answer(reply.requestId));
+    const at = hops && { ...hops, publishedAt: this.now() };
     this.counts.replies++;
     const fields = {
       requestId: reply.requestId,
@@ -143,6 +156,7 @@ export class SuggestService {
       sampler: reply.sampler,
       ...(req ? { indices: req.indices, upToSeq: req.observations.upToSeq } : {}),
       ...(ms !== undefined ? { ms } : {}),
+      ...(at ? { at } : {}),
       duplicate,
     };
     if (reply.kind === 'suggestions') {
