@@ -81,7 +81,7 @@ async function runJob(
   parallelism: number,
   sleep = 0,
   /** Once `afterDone` trials have finished, set spec.parallelism to `parallelism` (it is editable). */
-  change?: { afterDone: number; parallelism: number },
+  change?: { afterDone: number; parallelism: number; onChange?: () => void },
 ): Promise<{ pods: PodTimes[]; trials: Map<string, TrialTimes> }> {
   const kc = kubeConfig();
   const pods = new Map<string, PodTimes>();
@@ -118,6 +118,7 @@ async function runJob(
         JSON.stringify({ spec: { parallelism: change.parallelism } }),
       ]);
       process.stderr.write(`\n${name}: parallelism → ${change.parallelism} after ${done} trials\n`);
+      change.onChange?.();
       change = undefined;
     }
     if (Date.now() - t0 > 30 * 60_000) throw new Error(`${name} did not finish in 30 min`);
@@ -297,6 +298,38 @@ function committedLines(since: string): Committed[] {
   });
 }
 
+/** The API server's cumulative time and count of Trial creates, and etcd's part of them. */
+interface CreateTotals {
+  apiSeconds: number;
+  apiCount: number;
+  etcdSeconds: number;
+  etcdCount: number;
+}
+
+function trialCreateTotals(): CreateTotals {
+  const lines = kubectl(['get', '--raw', '/metrics']).split('\n');
+  const sum = (metric: string, keep: (line: string) => boolean): number =>
+    lines
+      .filter((l) => l.startsWith(`${metric}{`) && keep(l))
+      .reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  // Real Trial creates (the operator's dry runs are of Jobs, but leave any dry run out).
+  const api = (l: string) => /resource="trials".*verb="POST"/.test(l) && !l.includes('dry_run="All"');
+  const etcd = (l: string) => l.includes('group="ultron.dev",operation="create",resource="trials"');
+  return {
+    apiSeconds: sum('apiserver_request_duration_seconds_sum', api),
+    apiCount: sum('apiserver_request_duration_seconds_count', api),
+    etcdSeconds: sum('etcd_request_duration_seconds_sum', etcd),
+    etcdCount: sum('etcd_request_duration_seconds_count', etcd),
+  };
+}
+
+/** Mean ms per Trial create between two readings: the API server's whole handling, and etcd's part. */
+function createMeans(a: CreateTotals, b: CreateTotals): string {
+  const api = ((b.apiSeconds - a.apiSeconds) * 1000) / Math.max(1, b.apiCount - a.apiCount);
+  const etcd = ((b.etcdSeconds - a.etcdSeconds) * 1000) / Math.max(1, b.etcdCount - a.etcdCount);
+  return `${api.toFixed(1)} ms in the API server (${b.apiCount - a.apiCount} creates), of which ${etcd.toFixed(1)} ms waiting for etcd`;
+}
+
 async function turnaround(): Promise<void> {
   const loadAtStart = os
     .loadavg()
@@ -342,7 +375,18 @@ async function turnaround(): Promise<void> {
     // Parallelism 8 with trainers that end at once (the bed's most churn: ~10 pods a second start and
     // end around every request), then parallelism 1 for the last trials (one pod ending per request,
     // as when trainers run for minutes): the round trip under both.
-    await runJob('roundtrip', ns, n + 8, 8, 0, { afterDone: n - 25, parallelism: 1 });
+    const atStart = trialCreateTotals();
+    let atChange = atStart;
+    await runJob('roundtrip', ns, n + 8, 8, 0, {
+      afterDone: n - 25,
+      parallelism: 1,
+      onChange: () => (atChange = trialCreateTotals()),
+    });
+    const atEnd = trialCreateTotals();
+    const serverSide = {
+      'parallelism 8': createMeans(atStart, atChange),
+      'parallelism 1': createMeans(atChange, atEnd),
+    };
     const lines = committedLines(since).filter((l) => l.hpojob === 'roundtrip');
     const byRequest = answeredLines(since);
     for (const [lo, hi, load] of [
@@ -355,7 +399,7 @@ async function turnaround(): Promise<void> {
       if (lo > 15) verdict(`round trip p50 at ${lo}–${hi} observations, ${load}`, pct(ms, 50), 20);
       const answered = inRange.flatMap((l) => (l.answeredMs !== undefined ? [l.answeredMs] : []));
       rows.push(
-        `| suggestion round trip (TPE), ${lo}–${hi} observations, ${load} | ${ms.length} requests | ${fmt(pct(ms, 50))} | ${fmt(pct(ms, 99))} | answer in ${fmt(pct(answered, 50))} p50, the rest is creating the Trials; ${hops(inRange, byRequest)}; job of ${n + 8} trials took ${fmt(Date.now() - started)} |`,
+        `| suggestion round trip (TPE), ${lo}–${hi} observations, ${load} | ${ms.length} requests | ${fmt(pct(ms, 50))} | ${fmt(pct(ms, 99))} | answer in ${fmt(pct(answered, 50))} p50, the rest is creating the Trials; ${hops(inRange, byRequest)}; a Trial create at ${load}: ${serverSide[load]}; job of ${n + 8} trials took ${fmt(Date.now() - started)} |`,
       );
       console.log(rows.at(-1));
     }
@@ -387,8 +431,12 @@ ${rows.join('\n')}
 
 The round-trip job runs at parallelism 8 with trainers that end at once — the bed's worst churn, about ten pods
 starting and ending around every request — until 25 trials are left; then its \`spec.parallelism\` is set to 1, so
-each of the last requests meets one pod ending, as when trainers run for minutes. Under churn the Trial's creation
-waits for an API server that every component of the bed keeps busy on two cores.
+each of the last requests meets one pod ending, as when trainers run for minutes. The hops are p50s of each part
+on its own (so they need not add up to the round trip's p50), from the absolute times in samplerd's \`answered\` and
+the operator's \`suggestions committed\` lines; a Trial create's time in the API server and in etcd is read from the
+API server's own metrics (\`apiserver_request_duration_seconds\`, \`etcd_request_duration_seconds\`) before, at the
+switch to parallelism 1, and after the job. Under churn the Trial's creation waits for an API server that every
+component of the bed keeps busy on two cores (the same create takes ~2 ms in the API server on a quiet bed).
 
 ${verdicts.map((v) => `- ${v}`).join('\n')}${Number(values.observations) < 1000 ? `\n\nRun with \`--observations ${values.observations}\`; the target is stated at 1,000 observations (a job of 1,008 real trials).` : ''}
 `,
