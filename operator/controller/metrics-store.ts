@@ -40,6 +40,8 @@ export interface TrialMetrics {
   lastHeard: Map<string, number>;
   /** Per pod (uid), when its agent was told to stop (its `end`'s stoppedAt, epoch ms). */
   stoppedAt: Map<string, number>;
+  /** Counts the messages that changed this entry: what was derived from it is stale when it moved. */
+  revision: number;
 }
 
 /** Announcements kept per trial for the pre-emption figures; older ones no longer matter. */
@@ -75,6 +77,7 @@ export class MetricsStore {
         checkpointTimes: [],
         lastHeard: new Map(),
         stoppedAt: new Map(),
+        revision: 0,
       };
       this.trials.set(k, t);
       let set = this.byJob.get(jobUid);
@@ -86,8 +89,13 @@ export class MetricsStore {
 
   /** Applies one agent message; returns whether anything changed. */
   apply(jobUid: string, index: number, msg: MetricMessage, storedAt?: number): boolean {
-    const k = key(jobUid, index);
     const t = this.entry(jobUid, index);
+    const changed = this.applyTo(t, key(jobUid, index), msg, storedAt);
+    if (changed) t.revision++;
+    return changed;
+  }
+
+  private applyTo(t: TrialMetrics, k: string, msg: MetricMessage, storedAt: number | undefined): boolean {
     if (storedAt !== undefined && storedAt > (t.lastHeard.get(msg.pod) ?? 0))
       t.lastHeard.set(msg.pod, storedAt);
     if (msg.kind === 'end') {

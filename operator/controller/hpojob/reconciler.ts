@@ -41,7 +41,7 @@ import {
   statusChanged,
   type SamplerHealth,
 } from './status.js';
-import { planInput } from './snapshot.js';
+import { planInput, SnapshotMemo } from './snapshot.js';
 import { completeDeletion } from './completion.js';
 
 // --- options -----------------------------------------------------------------------------------------
@@ -122,6 +122,7 @@ export class HPOJobReconciler {
   private readonly written: OwnWrites<HPOJob>;
   /** Pod template dry runs already passed, by `uid/generation` (one API call per spec change). */
   private readonly dryRunOk = new Set<string>();
+  private readonly snapshots = new SnapshotMemo();
   /** When each job's status was last written (for the progress throttle). */
   private readonly lastWrite = new Map<string, number>();
   /** The ledger of a status write in flight with the requests it records (see step 10), per job key. */
@@ -243,7 +244,9 @@ export class HPOJobReconciler {
     }
 
     // 7. Plan (pure).
-    const actions: PlanActions = plan(planInput({ job, spec, trials, ledger, metrics: this.o.metrics, now }));
+    const actions: PlanActions = plan(
+      planInput({ job, spec, trials, ledger, metrics: this.o.metrics, now, memo: this.snapshots }),
+    );
 
     // 8. Apply: stop trials (early stopping, or every running trial when the job finishes).
     await applyStops(actions.stop, trials, kube, nowIso, log, (t, phase) =>
@@ -312,6 +315,9 @@ export class HPOJobReconciler {
 
   /** What keeps the spec from running: settings, a space the sampler cannot serve, the pod template. */
   private async specError(job: HPOJob, spec: ResolvedHPOJobSpec): Promise<string | undefined> {
+    // A generation that passed every check (the dry run is the last) passes them again: skip them.
+    const dryKey = `${job.metadata.uid}/${job.metadata.generation}`;
+    if (this.dryRunOk.has(dryKey)) return undefined;
     const errors = validateHPOJob(job, builtinValidationHooks);
     if (errors.length) return errors.map((e) => `${e.path}: ${e.message}`).join('; ');
     const factory = getSamplerFactory(spec.sampler.name);
@@ -320,8 +326,6 @@ export class HPOJobReconciler {
     } catch (e) {
       return (e as Error).message;
     }
-    const dryKey = `${job.metadata.uid}/${job.metadata.generation}`;
-    if (this.dryRunOk.has(dryKey)) return undefined;
     try {
       // A generated name: the dry run must not collide with trial 0's real Job.
       const probe = this.o.workerJobFor(job, spec);
